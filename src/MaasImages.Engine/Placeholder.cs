@@ -1,0 +1,1 @@
+namespace MaasImages.Engine; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace MaasImages.PowerShell; internal static class Placeholder { }

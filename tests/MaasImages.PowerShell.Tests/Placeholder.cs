@@ -1,0 +1,1 @@
+namespace MaasImages.PowerShell.Tests; public class Placeholder { [Fact] public void Works() => Assert.True(true); }
