@@ -1,1 +1,0 @@
-namespace MaasImages.Engine; internal static class Placeholder { }

@@ -1,0 +1,99 @@
+using System.Text;
+using System.Text.Json;
+using MaasImages.Engine.Errors;
+using MaasImages.Engine.Security;
+
+namespace MaasImages.Engine.Streams;
+
+/// <summary>
+/// One metadata document as fetched: its raw bytes (kept byte-for-byte for mirrors and signature
+/// checks), whether it was cleartext-signed, and its parsed JSON body.
+/// </summary>
+internal sealed class MetadataDocument : IDisposable
+{
+    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 64 };
+
+    private MetadataDocument(string name, Uri uri, byte[] raw, ClearSignedMessage? signed, JsonDocument json)
+    {
+        Name = name;
+        Uri = uri;
+        Raw = raw;
+        ClearSigned = signed;
+        Json = json;
+    }
+
+    /// <summary>Path relative to the stream root, used in every message about the document.</summary>
+    public string Name { get; }
+    public Uri Uri { get; }
+    public byte[] Raw { get; }
+    public ClearSignedMessage? ClearSigned { get; }
+    public bool IsSigned => ClearSigned is not null;
+    public JsonDocument Json { get; }
+
+    public static MetadataDocument Parse(string name, Uri uri, byte[] raw)
+    {
+        ClearSignedMessage? signed = null;
+        int lineOffset = 0;
+        try
+        {
+            JsonDocument json;
+            if (ClearSignedMessage.LooksSigned(raw))
+            {
+                signed = ClearSignedMessage.Parse(DecodeUtf8(raw, name), name);
+                lineOffset = signed.FirstBodyLine - 1;
+                json = JsonDocument.Parse(signed.Body, ParseOptions);
+            }
+            else
+            {
+                json = JsonDocument.Parse(raw.AsMemory(), ParseOptions);
+            }
+            if (json.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                json.Dispose();
+                throw new MalformedDocumentException($"'{name}' is not a simplestreams document: its JSON is not an object.", name);
+            }
+            return new MetadataDocument(name, uri, raw, signed, json);
+        }
+        catch (JsonException e)
+        {
+            var line = (e.LineNumber ?? 0) + 1 + lineOffset;
+            var column = (e.BytePositionInLine ?? 0) + 1;
+            throw new MalformedDocumentException(
+                $"'{name}' is not valid JSON at line {line}, position {column}: {FirstSentence(e.Message)}", name, e);
+        }
+    }
+
+    /// <summary>The document's <c>format</c> value, or null.</summary>
+    public string? Format =>
+        Json.RootElement.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+
+    public void RequireFormat(string expected)
+    {
+        var actual = Format;
+        if (!string.Equals(actual, expected, StringComparison.Ordinal))
+        {
+            throw new UnsupportedFormatException(
+                $"'{Name}' has format '{actual ?? "(none)"}', expected '{expected}'.", Name);
+        }
+    }
+
+    public void Dispose() => Json.Dispose();
+
+    private static string DecodeUtf8(byte[] raw, string name)
+    {
+        try
+        {
+            return new UTF8Encoding(false, true).GetString(raw);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new MalformedDocumentException($"'{name}' is not valid UTF-8 (byte {e.Index}).", name, e);
+        }
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}

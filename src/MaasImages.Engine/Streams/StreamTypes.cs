@@ -1,0 +1,185 @@
+namespace MaasImages.Engine.Streams;
+
+/// <summary>What a content id in a stream index holds.</summary>
+public enum MaasContentKind
+{
+    /// <summary>Ubuntu kernels/initrds/squashfs or CentOS root-tgz: what Get-MaasImageVersion lists.</summary>
+    Images,
+    /// <summary>Bootloader archives (pxelinux, grub, shim).</summary>
+    Bootloaders,
+    /// <summary>MAAS notifications: nothing to download.</summary>
+    Notifications,
+    /// <summary>A content id this version does not know: skipped, never fatal.</summary>
+    Unknown,
+}
+
+/// <summary>What is known about the signature of a stream's metadata.</summary>
+public enum SignatureStatus
+{
+    /// <summary>Signed, but the signature has not been verified.</summary>
+    NotChecked,
+    /// <summary>Signed and verified against the keyring.</summary>
+    Verified,
+    /// <summary>The documents carry no signature.</summary>
+    Unsigned,
+    /// <summary>The user asked not to check (-SkipSignatureCheck).</summary>
+    Skipped,
+}
+
+/// <summary>One content id of a stream index (a products document).</summary>
+public sealed class MaasContent
+{
+    internal MaasContent(string contentId, MaasContentKind kind, string? format, string? datatype, string path, Uri uri,
+        IReadOnlyList<string> products, DateTimeOffset? updated)
+    {
+        ContentId = contentId;
+        Kind = kind;
+        Format = format;
+        Datatype = datatype;
+        Path = path;
+        Uri = uri;
+        Products = products;
+        Updated = updated;
+    }
+
+    public string ContentId { get; }
+    public MaasContentKind Kind { get; }
+    public string? Format { get; }
+    public string? Datatype { get; }
+    /// <summary>Path of the products document, relative to the stream root.</summary>
+    public string Path { get; }
+    public Uri Uri { get; }
+    public IReadOnlyList<string> Products { get; }
+    public int ProductCount => Products.Count;
+    public DateTimeOffset? Updated { get; }
+    /// <summary>True when this version can read the document (<c>products:1.0</c>).</summary>
+    public bool IsSupportedFormat => string.Equals(Format, "products:1.0", StringComparison.Ordinal);
+
+    public override string ToString() => $"{ContentId} ({Kind}, {ProductCount} products)";
+}
+
+/// <summary>A simplestreams stream (e.g. images.maas.io ephemeral-v3/stable), as read from its index.</summary>
+public sealed class MaasStream
+{
+    internal MaasStream(string name, StreamSource source, string indexPath, Uri indexUri, DateTimeOffset? updated,
+        bool signed, SignatureStatus signatureStatus, IReadOnlyList<MaasContent> contents, byte[] indexBytes)
+    {
+        Name = name;
+        Source = source;
+        IndexPath = indexPath;
+        IndexUri = indexUri;
+        Updated = updated;
+        Signed = signed;
+        SignatureStatus = signatureStatus;
+        Contents = contents;
+        IndexBytes = indexBytes;
+    }
+
+    public string Name { get; }
+    /// <summary>The stream root: every document and file path is relative to it.</summary>
+    public Uri Uri => Source.Root;
+    public string IndexPath { get; }
+    public Uri IndexUri { get; }
+    public DateTimeOffset? Updated { get; }
+    public bool Signed { get; }
+    public SignatureStatus SignatureStatus { get; }
+    public IReadOnlyList<MaasContent> Contents { get; }
+    public int ProductCount => Contents.Sum(c => c.ProductCount);
+    public string[] ContentIds => Contents.Select(c => c.ContentId).ToArray();
+
+    internal StreamSource Source { get; }
+    /// <summary>The index exactly as fetched (mirrors keep it byte-for-byte).</summary>
+    internal byte[] IndexBytes { get; }
+
+    public override string ToString() => $"{Name} ({Uri})";
+}
+
+/// <summary>One file of an image version (a simplestreams item).</summary>
+public sealed class MaasImageFile
+{
+    internal MaasImageFile(string name, string fileType, string path, long size, string sha256, Uri uri,
+        IReadOnlyDictionary<string, string> properties)
+    {
+        Name = name;
+        FileType = fileType;
+        Path = path;
+        Size = size;
+        Sha256 = sha256;
+        Uri = uri;
+        Properties = properties;
+    }
+
+    /// <summary>The item name (boot-kernel, squashfs, manifest…).</summary>
+    public string Name { get; }
+    /// <summary>The item's ftype.</summary>
+    public string FileType { get; }
+    /// <summary>Path relative to the stream root (validated: relative, no '..').</summary>
+    public string Path { get; }
+    public long Size { get; }
+    public string Sha256 { get; }
+    public Uri Uri { get; }
+    /// <summary>The item's own properties (kpackage, src_package…).</summary>
+    public IReadOnlyDictionary<string, string> Properties { get; }
+
+    public override string ToString() => Path;
+}
+
+/// <summary>One version of one image product: everything needed to download and place it.</summary>
+public sealed class MaasImageVersion
+{
+    internal MaasImageVersion(MaasStream stream, string contentId, string productName, string versionName,
+        IReadOnlyDictionary<string, string> properties, IReadOnlyList<MaasImageFile> files, bool isLatest)
+    {
+        Stream = stream;
+        ContentId = contentId;
+        ProductName = productName;
+        VersionName = versionName;
+        Properties = properties;
+        Files = files;
+        IsLatest = isLatest;
+        Size = files.Sum(f => f.Size);
+        Subarches = Get("subarches") is { } list
+            ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            : [];
+        SupportEol = ParseDate(Get("support_eol"));
+        SupportEsmEol = ParseDate(Get("support_esm_eol"));
+    }
+
+    public string Os => Get("os") ?? string.Empty;
+    public string Release => Get("release") ?? string.Empty;
+    /// <summary>The OS version number, e.g. 22.04 (simplestreams <c>version</c>).</summary>
+    public string ReleaseVersion => Get("version") ?? string.Empty;
+    public string? ReleaseTitle => Get("release_title");
+    public string? ReleaseCodename => Get("release_codename");
+    public string Arch => Get("arch") ?? string.Empty;
+    public string Subarch => Get("subarch") ?? string.Empty;
+    public IReadOnlyList<string> Subarches { get; }
+    public string? Kflavor => Get("kflavor");
+    public string? Krel => Get("krel");
+    public string Label => Get("label") ?? string.Empty;
+    public string ProductName { get; }
+    public string VersionName { get; }
+    public string ContentId { get; }
+    /// <summary>True when this is the newest version of its product in the stream.</summary>
+    public bool IsLatest { get; }
+    public IReadOnlyList<MaasImageFile> Files { get; }
+    /// <summary>Total bytes of <see cref="Files"/>.</summary>
+    public long Size { get; }
+    public DateTime? SupportEol { get; }
+    public DateTime? SupportEsmEol { get; }
+    /// <summary>Every flattened property (top → product → version).</summary>
+    public IReadOnlyDictionary<string, string> Properties { get; }
+    public MaasStream Stream { get; }
+    public string StreamName => Stream.Name;
+    public bool Signed => Stream.Signed;
+    public SignatureStatus SignatureStatus => Stream.SignatureStatus;
+
+    private string? Get(string key) => Properties.TryGetValue(key, out var v) ? v : null;
+
+    private static DateTime? ParseDate(string? text) =>
+        DateTime.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var d)
+            ? d : null;
+
+    public override string ToString() => $"{ProductName}@{VersionName}";
+}

@@ -1,0 +1,157 @@
+using System.Management.Automation;
+using MaasImages.Engine.Errors;
+using MaasImages.Engine.Streams;
+using MaasImages.PowerShell.Completion;
+using MaasImages.PowerShell.Infrastructure;
+
+namespace MaasImages.PowerShell.Commands;
+
+/// <summary>Lists image versions (Ubuntu kernels + squashfs, CentOS root-tgz) of a stream, filtered.</summary>
+[Cmdlet(VerbsCommon.Get, "MaasImageVersion", DefaultParameterSetName = SourceSet)]
+[OutputType(typeof(MaasImageVersion))]
+public sealed class GetMaasImageVersionCommand : StreamReadingCmdlet
+{
+    private const string StreamSet = "Stream";
+    private const string SourceSet = "Source";
+
+    private ImageQuery? _query;
+
+    /// <summary>Streams from Get-MaasStream.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = StreamSet)]
+    [Alias("InputObject")]
+    public MaasStream[]? Stream { get; set; }
+
+    /// <summary>A stream root or index (URL or folder); default: the stable stream of images.maas.io.</summary>
+    [Parameter(ParameterSetName = SourceSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Source { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Os { get; set; }
+
+    /// <summary>Codename (jammy) or version number (22.04); wildcards allowed.</summary>
+    [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(ReleaseCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Release { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(ArchCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Arch { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(SubarchCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Subarch { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Kflavor { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Label { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? VersionName { get; set; }
+
+    /// <summary>Only the newest matching version of each product (same as -MaxVersions 1).</summary>
+    [Parameter]
+    public SwitchParameter Latest { get; set; }
+
+    /// <summary>Only the newest N matching versions of each product.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxVersions { get; set; }
+
+    /// <summary>simplestreams filters: key=value, key!=value, key~regex, key!~regex (all must match).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Filter { get; set; }
+
+    protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
+    {
+        ResolveKeyring();
+        if (Latest.IsPresent && MyInvocation.BoundParameters.ContainsKey(nameof(MaxVersions)) && MaxVersions != 1)
+        {
+            ThrowTerminatingError(ErrorRecords.Create("LatestConflictsWithMaxVersions", ErrorCategory.InvalidArgument,
+                "-Latest means -MaxVersions 1; pass one or the other.", MaxVersions));
+        }
+        try
+        {
+            _query = new ImageQuery
+            {
+                Os = Os ?? [],
+                Release = Release ?? [],
+                Arch = Arch ?? [],
+                Subarch = Subarch ?? [],
+                Kflavor = Kflavor ?? [],
+                Label = Label ?? [],
+                VersionName = VersionName ?? [],
+                MaxVersions = Latest.IsPresent ? 1 : MyInvocation.BoundParameters.ContainsKey(nameof(MaxVersions)) ? MaxVersions : null,
+                Filters = (Filter ?? []).Select(FilterExpression.Parse).ToArray(),
+            };
+        }
+        catch (MaasImagesException error)
+        {
+            ThrowTerminatingError(ErrorRecords.From(error));
+        }
+        return Task.CompletedTask;
+    }
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        if (ParameterSetName == StreamSet)
+        {
+            foreach (var stream in Stream ?? [])
+                await ListAsync(stream, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        MaasStream opened;
+        try
+        {
+            opened = await OpenStreamAsync(StreamSource.Resolve(null, ResolveSourceArgument(Source)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (MaasImagesException error)
+        {
+            EmitError(error);
+            return;
+        }
+        await ListAsync(opened, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ListAsync(MaasStream stream, CancellationToken cancellationToken)
+    {
+        foreach (var content in stream.Contents)
+        {
+            if (content.Kind != MaasContentKind.Images)
+            {
+                EmitVerbose($"Skipping {content.ContentId}: {content.Kind} content, not images.");
+                continue;
+            }
+            if (!content.IsSupportedFormat)
+            {
+                EmitVerbose($"Skipping {content.ContentId}: unsupported format '{content.Format}'.");
+                continue;
+            }
+            try
+            {
+                EmitVerbose($"Reading {content.Path}");
+                var versions = await StreamClient.GetImageVersionsAsync(stream, content, _query!, cancellationToken).ConfigureAwait(false);
+                foreach (var version in versions)
+                {
+                    CompletionCatalog.Remember(version);
+                    Emit(version);
+                }
+            }
+            catch (MaasImagesException error)
+            {
+                EmitError(error);
+            }
+        }
+    }
+}

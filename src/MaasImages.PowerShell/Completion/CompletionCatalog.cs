@@ -1,0 +1,52 @@
+using System.Collections.Concurrent;
+using MaasImages.Engine.Streams;
+
+namespace MaasImages.PowerShell.Completion;
+
+/// <summary>
+/// Values argument completers offer: well-known MAAS values plus whatever the streams read in
+/// this session contained. Completion never touches the network.
+/// </summary>
+internal static class CompletionCatalog
+{
+    private static readonly ConcurrentDictionary<string, byte> SeenStreams = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly ConcurrentDictionary<string, byte> SeenReleases = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly ConcurrentDictionary<string, byte> SeenArches = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly ConcurrentDictionary<string, byte> SeenSubarches = new(StringComparer.OrdinalIgnoreCase);
+
+    public static readonly string[] KnownStreams = ["stable", "candidate"];
+    public static readonly string[] KnownReleases =
+    [
+        "bionic", "focal", "jammy", "noble", "oracular", "plucky", "questing",
+        "18.04", "20.04", "22.04", "24.04", "24.10", "25.04", "25.10", "centos70", "centos8",
+    ];
+    public static readonly string[] KnownArches = ["amd64", "arm64", "armhf", "i386", "ppc64el", "s390x", "riscv64"];
+    public static readonly string[] KnownSubarches =
+    [
+        "generic", "ga-20.04", "ga-22.04", "ga-24.04", "hwe-20.04", "hwe-22.04", "hwe-24.04",
+        "hwe-20.04-edge", "hwe-22.04-edge", "hwe-24.04-edge", "ga-22.04-lowlatency", "ga-24.04-lowlatency",
+    ];
+
+    public static IEnumerable<string> Streams => KnownStreams.Concat(SeenStreams.Keys);
+    public static IEnumerable<string> Releases => KnownReleases.Concat(SeenReleases.Keys);
+    public static IEnumerable<string> Arches => KnownArches.Concat(SeenArches.Keys);
+    public static IEnumerable<string> Subarches => KnownSubarches.Concat(SeenSubarches.Keys);
+
+    public static void Remember(MaasStream stream)
+    {
+        SeenStreams.TryAdd(stream.Name, 0);
+    }
+
+    public static void Remember(MaasImageVersion image)
+    {
+        Add(SeenReleases, image.Release);
+        Add(SeenReleases, image.ReleaseVersion);
+        Add(SeenArches, image.Arch);
+        Add(SeenSubarches, image.Subarch);
+    }
+
+    private static void Add(ConcurrentDictionary<string, byte> set, string? value)
+    {
+        if (!string.IsNullOrEmpty(value)) set.TryAdd(value, 0);
+    }
+}

@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+
+namespace MaasImages.PowerShell.Infrastructure;
+
+/// <summary>
+/// Runs a cmdlet's work on a background task while every call PowerShell requires on the
+/// pipeline thread (WriteObject, WriteError, WriteVerbose, WriteProgress, ShouldProcess) is
+/// marshalled back to it through a queue the pipeline thread pumps. StopProcessing (Ctrl+C)
+/// cancels one token, so engine work stops promptly.
+/// </summary>
+public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _cancellation = new();
+    private BlockingCollection<Action>? _pending;
+    private int _pipelineThreadId;
+
+    /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
+    protected CancellationToken Cancellation => _cancellation.Token;
+
+    protected virtual Task BeginProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected virtual Task ProcessRecordAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected virtual Task EndProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    protected sealed override void BeginProcessing() => Run(BeginProcessingAsync);
+    protected sealed override void ProcessRecord() => Run(ProcessRecordAsync);
+    protected sealed override void EndProcessing() => Run(EndProcessingAsync);
+    protected override void StopProcessing() => _cancellation.Cancel();
+
+    /// <summary>WriteObject from any thread.</summary>
+    protected void Emit(object? value, bool enumerateCollection = false) => OnPipeline(() => WriteObject(value, enumerateCollection));
+    protected void EmitError(ErrorRecord record) => OnPipeline(() => WriteError(record));
+    protected void EmitVerbose(string message) => OnPipeline(() => WriteVerbose(message));
+    protected void EmitWarning(string message) => OnPipeline(() => WriteWarning(message));
+    protected void EmitProgress(ProgressRecord record) => OnPipeline(() => WriteProgress(record));
+
+    /// <summary>ShouldProcess from any thread; the answer comes from the pipeline thread.</summary>
+    protected Task<bool> ShouldProcessAsync(string target, string action)
+    {
+        var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        OnPipeline(() =>
+        {
+            try { answer.SetResult(ShouldProcess(target, action)); }
+            catch (Exception e) { answer.SetException(e); throw; }
+        });
+        return answer.Task;
+    }
+
+    private void OnPipeline(Action action)
+    {
+        if (Environment.CurrentManagedThreadId == _pipelineThreadId || _pending is null)
+        {
+            action();
+            return;
+        }
+        _pending.Add(action, _cancellation.Token);
+    }
+
+    private void Run(Func<CancellationToken, Task> work)
+    {
+        _pipelineThreadId = Environment.CurrentManagedThreadId;
+        using var pending = new BlockingCollection<Action>();
+        _pending = pending;
+        var task = Task.Run(async () =>
+        {
+            try { await work(_cancellation.Token).ConfigureAwait(false); }
+            finally { pending.CompleteAdding(); }
+        });
+        try
+        {
+            foreach (var action in pending.GetConsumingEnumerable(_cancellation.Token)) action();
+        }
+        catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
+        {
+            // Stopping: fall through and wait for the worker, which sees the same token.
+        }
+        catch
+        {
+            // The pipeline thread failed (e.g. -ErrorAction Stop turned a WriteError into an
+            // exception): stop the worker before leaving, so nothing runs on unattended.
+            _cancellation.Cancel();
+            try { task.Wait(); } catch (AggregateException) { }
+            throw;
+        }
+        finally
+        {
+            _pending = null;
+        }
+
+        try
+        {
+            task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing) _cancellation.Dispose();
+    }
+}

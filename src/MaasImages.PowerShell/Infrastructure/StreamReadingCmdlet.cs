@@ -1,0 +1,57 @@
+using System.Management.Automation;
+using MaasImages.Engine.Errors;
+using MaasImages.Engine.Streams;
+using MaasImages.PowerShell.Completion;
+
+namespace MaasImages.PowerShell.Infrastructure;
+
+/// <summary>
+/// Base of every cmdlet that reads stream metadata: the signature parameters and opening a
+/// stream from a name, URL or folder (folders resolved against the PowerShell location).
+/// </summary>
+public abstract class StreamReadingCmdlet : AsyncPSCmdlet
+{
+    /// <summary>An OpenPGP keyring (binary or armored) to verify signed metadata with.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Keyring { get; set; }
+
+    /// <summary>Read metadata whose signature is absent or not verified.</summary>
+    [Parameter]
+    public SwitchParameter SkipSignatureCheck { get; set; }
+
+    /// <summary>Checks parameters that need the pipeline thread (paths); call from BeginProcessing.</summary>
+    protected void ResolveKeyring()
+    {
+        if (Keyring is null) return;
+        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Keyring);
+        if (!File.Exists(path))
+        {
+            ThrowTerminatingError(ErrorRecords.Create("KeyringNotFound", ErrorCategory.ObjectNotFound,
+                $"Keyring '{path}' does not exist. Pass a binary or armored OpenPGP public keyring with -Keyring.", Keyring));
+        }
+        Keyring = path;
+    }
+
+    /// <summary>Turns a -Source value into something the engine reads: URLs as given, paths made absolute.</summary>
+    protected string? ResolveSourceArgument(string? source)
+    {
+        if (string.IsNullOrWhiteSpace(source)) return null;
+        if (Uri.TryCreate(source, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "file" && !Path.IsPathRooted(source))
+            return source;
+        return SessionState.Path.GetUnresolvedProviderPathFromPSPath(source);
+    }
+
+    protected async Task<MaasStream> OpenStreamAsync(StreamSource source, CancellationToken cancellationToken)
+    {
+        EmitVerbose($"Reading stream index from {source}");
+        var stream = await StreamClient.OpenAsync(source, SkipSignatureCheck.IsPresent, cancellationToken).ConfigureAwait(false);
+        if (stream.Signed && SkipSignatureCheck.IsPresent)
+            EmitWarning($"Stream '{stream.Name}': signature not checked (-SkipSignatureCheck).");
+        CompletionCatalog.Remember(stream);
+        return stream;
+    }
+
+    /// <summary>Non-terminating error for an engine failure; the cmdlet carries on with the next input.</summary>
+    protected void EmitError(MaasImagesException error) => EmitError(ErrorRecords.From(error));
+}

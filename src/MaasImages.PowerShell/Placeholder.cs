@@ -1,1 +1,0 @@
-namespace MaasImages.PowerShell; internal static class Placeholder { }
