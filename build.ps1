@@ -1,0 +1,119 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and benchmarks the MaasImages module.
+.DESCRIPTION
+    -Task Build  compiles and lays out an importable module folder in out/MaasImages.
+    -Task Test   builds, then runs every suite (xunit engine tests, xunit in-process cmdlet tests,
+                 Pester end to end in a child pwsh) and prints "N passed, N failed, N skipped" last.
+    -Task Demo   builds, then runs the main job against the bundled sample stream.
+    -Task Bench  builds, then runs the benchmarks in tools/Bench.ps1 and prints ratios.
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Demo only: a stream root or URL to read instead of the bundled sample stream.
+    [string] $Source,
+
+    # Demo only: where the demo writes.
+    [string] $Destination = (Join-Path $PSScriptRoot 'out/demo')
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out'
+$ModuleOut = Join-Path $Out 'MaasImages'
+$Solution = Join-Path $Root 'MaasImages.PowerShell.sln'
+
+function Invoke-Native {
+    param([string] $FilePath, [string[]] $Arguments)
+    & $FilePath @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "'$FilePath $($Arguments -join ' ')' failed with exit code $LASTEXITCODE." }
+}
+
+function Invoke-Build {
+    Write-Host "==> Building ($Configuration)"
+    Invoke-Native dotnet @('build', $Solution, '-c', $Configuration, '--nologo', '-v', 'quiet', '-clp:NoSummary;ErrorsOnly')
+
+    # An importable module folder: manifest, our assemblies, formats, the bundled sample stream.
+    $bin = Join-Path $Root "src/MaasImages.PowerShell/bin/$Configuration/net8.0"
+    if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
+    New-Item -ItemType Directory -Path $ModuleOut | Out-Null
+    Copy-Item (Join-Path $Root 'MaasImages.psd1') $ModuleOut
+    Get-ChildItem $bin -File | Where-Object { $_.Extension -in '.dll', '.ps1xml' -or $_.Name -like '*.deps.json' } |
+        Copy-Item -Destination $ModuleOut
+    $samples = Join-Path $ModuleOut 'samples'
+    New-Item -ItemType Directory -Path $samples | Out-Null
+    Copy-Item (Join-Path $Root 'samples/stream') $samples -Recurse
+    Write-Host "    module: $ModuleOut"
+}
+
+function Get-TrxCounts([string] $TrxPath) {
+    [xml] $trx = Get-Content -LiteralPath $TrxPath -Raw
+    $counters = $trx.TestRun.ResultSummary.Counters
+    [pscustomobject]@{
+        Passed  = [int] $counters.passed
+        Failed  = [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
+        Skipped = [int] $counters.notExecuted
+    }
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $results = Join-Path $Out 'test-results'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    New-Item -ItemType Directory -Path $results | Out-Null
+
+    $suites = [System.Collections.Generic.List[object]]::new()
+    foreach ($project in 'MaasImages.Engine.Tests', 'MaasImages.PowerShell.Tests') {
+        Write-Host "==> xunit: $project"
+        $trx = "$project.trx"
+        & dotnet test (Join-Path $Root "tests/$project/$project.csproj") -c $Configuration --no-build --nologo `
+            --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' --results-directory $results
+        $trxPath = Join-Path $results $trx
+        if (-not (Test-Path $trxPath)) { throw "$project produced no test results (exit code $LASTEXITCODE)." }
+        $counts = Get-TrxCounts $trxPath
+        $suites.Add([pscustomobject]@{ Suite = $project; Passed = $counts.Passed; Failed = $counts.Failed; Skipped = $counts.Skipped })
+    }
+
+    Write-Host '==> Pester (child pwsh)'
+    $pesterResult = Join-Path $results 'pester.json'
+    & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1') `
+        -ModulePath (Join-Path $ModuleOut 'MaasImages.psd1') -ResultPath $pesterResult -Configuration $Configuration
+    if (-not (Test-Path $pesterResult)) { throw "Pester produced no result file (exit code $LASTEXITCODE)." }
+    $pester = Get-Content $pesterResult -Raw | ConvertFrom-Json
+    $suites.Add([pscustomobject]@{ Suite = 'Pester'; Passed = [int] $pester.Passed; Failed = [int] $pester.Failed; Skipped = [int] $pester.Skipped })
+
+    $suites | Format-Table -AutoSize | Out-String | Write-Host
+    $passed = ($suites | Measure-Object Passed -Sum).Sum
+    $failed = ($suites | Measure-Object Failed -Sum).Sum
+    $skipped = ($suites | Measure-Object Skipped -Sum).Sum
+    if ($passed -eq 0) { $failed++ ; Write-Host 'No test ran: counting that as a failure.' }
+    # The closing line CI reads: keep it last.
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0) { exit 1 }
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Test }
+    'Demo' {
+        Invoke-Build
+        $demoArgs = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tools/Demo.ps1'),
+            '-ModulePath', (Join-Path $ModuleOut 'MaasImages.psd1'), '-Destination', $Destination)
+        if ($Source) { $demoArgs += @('-Source', $Source) }
+        Invoke-Native dotnet (@('pwsh') + $demoArgs)
+    }
+    'Bench' {
+        Invoke-Build
+        Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tools/Bench.ps1'),
+            '-ModulePath', (Join-Path $ModuleOut 'MaasImages.psd1'), '-WorkFolder', (Join-Path $Out 'bench'))
+    }
+}
