@@ -138,9 +138,7 @@ public sealed class MaasImageVersion
         Files = files;
         IsLatest = isLatest;
         Size = files.Sum(f => f.Size);
-        Subarches = Get("subarches") is { } list
-            ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            : [];
+        Subarches = PropertyLists.Split(Get("subarches"));
         SupportEol = ParseDate(Get("support_eol"));
         SupportEsmEol = ParseDate(Get("support_esm_eol"));
     }

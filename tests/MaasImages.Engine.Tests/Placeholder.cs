@@ -1,1 +1,0 @@
-namespace MaasImages.Engine.Tests; public class Placeholder { [Fact] public void Works() => Assert.True(true); }

@@ -1,0 +1,34 @@
+namespace MaasImages.Engine.Tests.Support;
+
+/// <summary>Where the repository, the sample stream and the shared real fixtures are.</summary>
+public static class RepoPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string SampleStream => Path.Combine(Root, "samples", "stream");
+
+    /// <summary>../shared/fixtures/real beside the repository (MAASIMAGES_REAL_FIXTURES overrides).</summary>
+    public static string RealFixtures =>
+        Environment.GetEnvironmentVariable("MAASIMAGES_REAL_FIXTURES") is { Length: > 0 } custom
+            ? custom
+            : Path.GetFullPath(Path.Combine(Root, "..", "shared", "fixtures", "real"));
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "MaasImages.PowerShell.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("Cannot find the repository root (MaasImages.PowerShell.sln) above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>A test that needs the real upstream fixtures; skipped, with the reason shown, when they are absent.</summary>
+public sealed class RealFixtureFactAttribute : FactAttribute
+{
+    public RealFixtureFactAttribute()
+    {
+        if (!Directory.Exists(RepoPaths.RealFixtures))
+            Skip = $"Real fixtures not found at {RepoPaths.RealFixtures} (set MAASIMAGES_REAL_FIXTURES): skipped.";
+    }
+}
