@@ -23,9 +23,9 @@ public static class StreamClient
             var (updated, contents) = StreamIndexParser.Parse(document, source);
             var name = source.Name ?? StreamIndexParser.CommonLabel(contents) ?? LastSegment(source.Root);
             // Verification itself is not implemented yet: a signed stream reports NotChecked.
-            var status = !document.IsSigned ? SignatureStatus.Unsigned
-                : skipSignatureCheck ? SignatureStatus.Skipped
-                : SignatureStatus.NotChecked;
+            var status = !document.IsSigned ? StreamSignatureStatus.Unsigned
+                : skipSignatureCheck ? StreamSignatureStatus.Skipped
+                : StreamSignatureStatus.NotChecked;
             return new MaasStream(name, source, indexPath, uri, updated, document.IsSigned, status, contents, bytes);
         }
         throw new StreamNotFoundException(

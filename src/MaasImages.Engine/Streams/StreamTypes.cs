@@ -14,7 +14,7 @@ public enum MaasContentKind
 }
 
 /// <summary>What is known about the signature of a stream's metadata.</summary>
-public enum SignatureStatus
+public enum StreamSignatureStatus
 {
     /// <summary>Signed, but the signature has not been verified.</summary>
     NotChecked,
@@ -62,7 +62,7 @@ public sealed class MaasContent
 public sealed class MaasStream
 {
     internal MaasStream(string name, StreamSource source, string indexPath, Uri indexUri, DateTimeOffset? updated,
-        bool signed, SignatureStatus signatureStatus, IReadOnlyList<MaasContent> contents, byte[] indexBytes)
+        bool signed, StreamSignatureStatus signatureStatus, IReadOnlyList<MaasContent> contents, byte[] indexBytes)
     {
         Name = name;
         Source = source;
@@ -82,7 +82,7 @@ public sealed class MaasStream
     public Uri IndexUri { get; }
     public DateTimeOffset? Updated { get; }
     public bool Signed { get; }
-    public SignatureStatus SignatureStatus { get; }
+    public StreamSignatureStatus SignatureStatus { get; }
     public IReadOnlyList<MaasContent> Contents { get; }
     public int ProductCount => Contents.Sum(c => c.ProductCount);
     public string[] ContentIds => Contents.Select(c => c.ContentId).ToArray();
@@ -170,7 +170,7 @@ public sealed class MaasImageVersion
     public MaasStream Stream { get; }
     public string StreamName => Stream.Name;
     public bool Signed => Stream.Signed;
-    public SignatureStatus SignatureStatus => Stream.SignatureStatus;
+    public StreamSignatureStatus SignatureStatus => Stream.SignatureStatus;
 
     private string? Get(string key) => Properties.TryGetValue(key, out var v) ? v : null;
 

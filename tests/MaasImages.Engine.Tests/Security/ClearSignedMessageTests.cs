@@ -59,7 +59,7 @@ public sealed class ClearSignedMessageTests
         var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, temp.Root), false, CancellationToken.None);
         Assert.Equal("streams/v1/index.sjson", stream.IndexPath);
         Assert.True(stream.Signed);
-        Assert.Equal(SignatureStatus.NotChecked, stream.SignatureStatus);
+        Assert.Equal(StreamSignatureStatus.NotChecked, stream.SignatureStatus);
         Assert.All(stream.Contents, c => Assert.EndsWith(".sjson", c.Path, StringComparison.Ordinal));
 
         var v3 = stream.Contents.Single(c => c.ContentId.EndsWith(":v3:download", StringComparison.Ordinal));
@@ -67,7 +67,7 @@ public sealed class ClearSignedMessageTests
         Assert.Equal(18, images.Count);
 
         var skipped = await StreamClient.OpenAsync(StreamSource.Resolve(null, temp.Root), true, CancellationToken.None);
-        Assert.Equal(SignatureStatus.Skipped, skipped.SignatureStatus);
+        Assert.Equal(StreamSignatureStatus.Skipped, skipped.SignatureStatus);
     }
 
     [Fact]

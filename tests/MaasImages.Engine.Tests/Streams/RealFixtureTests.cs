@@ -37,7 +37,7 @@ public sealed class RealFixtureTests
 
         Assert.Equal("stable", stream.Name);
         Assert.False(stream.Signed);
-        Assert.Equal(SignatureStatus.Unsigned, stream.SignatureStatus);
+        Assert.Equal(StreamSignatureStatus.Unsigned, stream.SignatureStatus);
         Assert.Equal(new DateTimeOffset(2025, 7, 24, 8, 1, 49, TimeSpan.Zero), stream.Updated);
         Assert.Equal(
             ["com.ubuntu.maas:stable:1:bootloader-download", "com.ubuntu.maas:stable:centos-bases-download", "com.ubuntu.maas:stable:v3:download"],
