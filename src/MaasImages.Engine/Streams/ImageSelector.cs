@@ -43,15 +43,12 @@ internal static class ImageSelector
     private static MaasImageVersion Build(MaasStream stream, string contentId, CatalogProduct product, CatalogVersion version,
         List<CatalogItem> items, bool isLatest)
     {
-        var properties = version.Props.Flatten();
-        properties["product_name"] = product.Name;
-        properties["version_name"] = version.Name;
-        var files = items.Select(item =>
+        var files = new MaasImageFile[items.Count];
+        for (int i = 0; i < files.Length; i++)
         {
-            var own = item.Props.Own();
-            return new MaasImageFile(item.Name, own.GetValueOrDefault("ftype") ?? item.Name, item.Path, item.Size, item.Sha256,
-                stream.Source.Resolve(item.Path), own.AsReadOnly());
-        }).ToArray();
-        return new MaasImageVersion(stream, contentId, product.Name, version.Name, properties.AsReadOnly(), files, isLatest);
+            var item = items[i];
+            files[i] = new MaasImageFile(item.Name, item.Path, item.Size, item.Sha256, item.Props, stream.Source);
+        }
+        return new MaasImageVersion(stream, contentId, product.Name, version.Name, version.Props, files, isLatest);
     }
 }

@@ -38,6 +38,8 @@ public sealed partial class StreamSource
     /// </summary>
     public static StreamSource Resolve(string? name, string? source)
     {
+        // PowerShell passes $null as "" to string parameters: both mean "no name".
+        if (string.IsNullOrEmpty(name)) name = null;
         if (name is not null && !StreamNamePattern().IsMatch(name))
         {
             throw new InvalidArgumentException("InvalidStreamName",

@@ -97,16 +97,20 @@ public sealed class MaasStream
 /// <summary>One file of an image version (a simplestreams item).</summary>
 public sealed class MaasImageFile
 {
-    internal MaasImageFile(string name, string fileType, string path, long size, string sha256, Uri uri,
-        IReadOnlyDictionary<string, string> properties)
+    private readonly PropertyBag _props;
+    private readonly StreamSource _source;
+    private Uri? _uri;
+    private IReadOnlyDictionary<string, string>? _properties;
+
+    internal MaasImageFile(string name, string path, long size, string sha256, PropertyBag props, StreamSource source)
     {
         Name = name;
-        FileType = fileType;
         Path = path;
         Size = size;
         Sha256 = sha256;
-        Uri = uri;
-        Properties = properties;
+        _props = props;
+        _source = source;
+        FileType = props.GetOwn("ftype") ?? name;
     }
 
     /// <summary>The item name (boot-kernel, squashfs, manifest…).</summary>
@@ -117,9 +121,10 @@ public sealed class MaasImageFile
     public string Path { get; }
     public long Size { get; }
     public string Sha256 { get; }
-    public Uri Uri { get; }
+    // Built on first use: listing a 20 MB document must not pay for 80,000 URIs nobody reads.
+    public Uri Uri => _uri ??= _source.Resolve(Path);
     /// <summary>The item's own properties (kpackage, src_package…).</summary>
-    public IReadOnlyDictionary<string, string> Properties { get; }
+    public IReadOnlyDictionary<string, string> Properties => _properties ??= _props.Own().AsReadOnly();
 
     public override string ToString() => Path;
 }
@@ -127,34 +132,37 @@ public sealed class MaasImageFile
 /// <summary>One version of one image product: everything needed to download and place it.</summary>
 public sealed class MaasImageVersion
 {
+    private readonly PropertyBag _props;
+    private IReadOnlyDictionary<string, string>? _properties;
+
     internal MaasImageVersion(MaasStream stream, string contentId, string productName, string versionName,
-        IReadOnlyDictionary<string, string> properties, IReadOnlyList<MaasImageFile> files, bool isLatest)
+        PropertyBag props, IReadOnlyList<MaasImageFile> files, bool isLatest)
     {
         Stream = stream;
         ContentId = contentId;
         ProductName = productName;
         VersionName = versionName;
-        Properties = properties;
+        _props = props;
         Files = files;
         IsLatest = isLatest;
-        Size = files.Sum(f => f.Size);
-        Subarches = PropertyLists.Split(Get("subarches"));
-        SupportEol = ParseDate(Get("support_eol"));
-        SupportEsmEol = ParseDate(Get("support_esm_eol"));
+        long size = 0;
+        foreach (var file in files) size += file.Size;
+        Size = size;
     }
 
-    public string Os => Get("os") ?? string.Empty;
-    public string Release => Get("release") ?? string.Empty;
+    public string Os => _props.Get("os") ?? string.Empty;
+    public string Release => _props.Get("release") ?? string.Empty;
     /// <summary>The OS version number, e.g. 22.04 (simplestreams <c>version</c>).</summary>
-    public string ReleaseVersion => Get("version") ?? string.Empty;
-    public string? ReleaseTitle => Get("release_title");
-    public string? ReleaseCodename => Get("release_codename");
-    public string Arch => Get("arch") ?? string.Empty;
-    public string Subarch => Get("subarch") ?? string.Empty;
-    public IReadOnlyList<string> Subarches { get; }
-    public string? Kflavor => Get("kflavor");
-    public string? Krel => Get("krel");
-    public string Label => Get("label") ?? string.Empty;
+    public string ReleaseVersion => _props.Get("version") ?? string.Empty;
+    public string? ReleaseTitle => _props.Get("release_title");
+    public string? ReleaseCodename => _props.Get("release_codename");
+    public string Arch => _props.Get("arch") ?? string.Empty;
+    public string Subarch => _props.Get("subarch") ?? string.Empty;
+    /// <summary>Every subarch this kernel serves (the comma list <c>subarches</c>).</summary>
+    public IReadOnlyList<string> Subarches => PropertyLists.Split(_props.Get("subarches"));
+    public string? Kflavor => _props.Get("kflavor");
+    public string? Krel => _props.Get("krel");
+    public string Label => _props.Get("label") ?? string.Empty;
     public string ProductName { get; }
     public string VersionName { get; }
     public string ContentId { get; }
@@ -163,16 +171,22 @@ public sealed class MaasImageVersion
     public IReadOnlyList<MaasImageFile> Files { get; }
     /// <summary>Total bytes of <see cref="Files"/>.</summary>
     public long Size { get; }
-    public DateTime? SupportEol { get; }
-    public DateTime? SupportEsmEol { get; }
-    /// <summary>Every flattened property (top → product → version).</summary>
-    public IReadOnlyDictionary<string, string> Properties { get; }
+    public DateTime? SupportEol => ParseDate(_props.Get("support_eol"));
+    public DateTime? SupportEsmEol => ParseDate(_props.Get("support_esm_eol"));
+    /// <summary>Every flattened property (top → product → version, plus product_name and version_name).</summary>
+    public IReadOnlyDictionary<string, string> Properties => _properties ??= BuildProperties();
     public MaasStream Stream { get; }
     public string StreamName => Stream.Name;
     public bool Signed => Stream.Signed;
     public StreamSignatureStatus SignatureStatus => Stream.SignatureStatus;
 
-    private string? Get(string key) => Properties.TryGetValue(key, out var v) ? v : null;
+    private System.Collections.ObjectModel.ReadOnlyDictionary<string, string> BuildProperties()
+    {
+        var flat = _props.Flatten();
+        flat["product_name"] = ProductName;
+        flat["version_name"] = VersionName;
+        return flat.AsReadOnly();
+    }
 
     private static DateTime? ParseDate(string? text) =>
         DateTime.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
