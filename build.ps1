@@ -42,13 +42,13 @@ function Invoke-Build {
     Write-Host "==> Building ($Configuration)"
     Invoke-Native dotnet @('build', $Solution, '-c', $Configuration, '--nologo', '-v', 'quiet', '-clp:NoSummary;ErrorsOnly')
 
-    # An importable module folder: manifest, our assemblies, formats, the bundled sample stream.
-    $bin = Join-Path $Root "src/MaasImages.PowerShell/bin/$Configuration/net8.0"
+    # An importable module folder: manifest, our assemblies (ReadyToRun for this platform, so the
+    # first call does not pay for JIT; the IL inside still runs anywhere), formats, the sample stream.
     if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
-    New-Item -ItemType Directory -Path $ModuleOut | Out-Null
+    $rid = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/MaasImages.PowerShell/MaasImages.PowerShell.csproj'), '-c', $Configuration,
+        '-r', $rid, '--self-contained', 'false', '-p:PublishReadyToRun=true', '-o', $ModuleOut, '--nologo', '-v', 'quiet', '-clp:NoSummary;ErrorsOnly')
     Copy-Item (Join-Path $Root 'MaasImages.psd1') $ModuleOut
-    Get-ChildItem $bin -File | Where-Object { $_.Extension -in '.dll', '.ps1xml' -or $_.Name -like '*.deps.json' } |
-        Copy-Item -Destination $ModuleOut
     $samples = Join-Path $ModuleOut 'samples'
     New-Item -ItemType Directory -Path $samples | Out-Null
     Copy-Item (Join-Path $Root 'samples/stream') $samples -Recurse

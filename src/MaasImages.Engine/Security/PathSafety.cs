@@ -17,13 +17,17 @@ public static class PathSafety
         if (path[0] == '/') return "it is absolute";
         if (path.Length >= 2 && path[1] == ':' && char.IsAsciiLetter(path[0])) return "it starts with a drive letter";
         if (path.Contains("://", StringComparison.Ordinal)) return "it is a URL, not a relative path";
-        foreach (var segment in path.Split('/'))
+        var rest = path.AsSpan();
+        while (true)
         {
+            var slash = rest.IndexOf('/');
+            var segment = slash < 0 ? rest : rest[..slash];
             if (segment.Length == 0) return "it has an empty segment";
-            if (segment == "..") return "it has a '..' segment";
-            if (segment == ".") return "it has a '.' segment";
+            if (segment.SequenceEqual("..")) return "it has a '..' segment";
+            if (segment.SequenceEqual(".")) return "it has a '.' segment";
+            if (slash < 0) return null;
+            rest = rest[(slash + 1)..];
         }
-        return null;
     }
 
     /// <summary>Throws <see cref="UnsafePathException"/> naming the document when the path is unsafe.</summary>

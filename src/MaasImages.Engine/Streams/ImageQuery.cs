@@ -49,6 +49,8 @@ internal sealed class CompiledImageQuery
 
     public int? MaxVersions { get; }
 
+    public bool HasItemFilters => _filters.Count > 0;
+
     public bool MatchesVersion(string versionName, PropertyBag version)
     {
         if (_versionNames.Length > 0 && !_versionNames.Any(m => m.IsMatch(versionName))) return false;

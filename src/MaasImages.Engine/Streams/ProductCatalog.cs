@@ -1,11 +1,25 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using MaasImages.Engine.Errors;
 using MaasImages.Engine.Security;
 
 namespace MaasImages.Engine.Streams;
 
-internal sealed record CatalogItem(string Name, PropertyBag Props, string Path, long Size, string Sha256);
+/// <summary>
+/// One item, kept as a view over the parsed JSON (a struct in its version's array): a real stream
+/// has ~100,000 items, and allocating nothing per item at parse time is what makes listing fast.
+/// Path and sha256 were validated at parse time and are read again on demand.
+/// </summary>
+internal readonly struct CatalogItem(string name, JsonElement element, PropertyBag version, long size)
+{
+    public string Name { get; } = name;
+    public long Size { get; } = size;
+    /// <summary>The item's own properties, inheriting from its version.</summary>
+    public PropertyBag Props => new(element, version);
+    public string Path => element.GetProperty("path").GetString()!;
+    public string Sha256 => element.GetProperty("sha256").GetString()!.ToLowerInvariant();
+    public string? GetOwn(string key) => element.TryGetProperty(key, out var value) ? PropertyBag.Scalar(value) : null;
+}
 
 internal sealed record CatalogVersion(string Name, PropertyBag Props, CatalogItem[] Items);
 
@@ -16,12 +30,9 @@ internal sealed record CatalogProduct(string Name, PropertyBag Props, CatalogVer
 /// strings) and items, each level chained to the one above for inheritance. Every item path is
 /// checked for safety and every item has a size and a sha256, or the document is refused.
 /// </summary>
-internal sealed partial class ProductCatalog
+internal sealed class ProductCatalog
 {
     public const string ProductsFormat = "products:1.0";
-
-    /// <summary>Keys that hold children, never inherited as properties.</summary>
-    private static readonly HashSet<string> StructuralKeys = new(StringComparer.Ordinal) { "products", "versions", "items" };
 
     private ProductCatalog(string documentName, string? contentId, PropertyBag top, CatalogProduct[] products)
     {
@@ -36,39 +47,45 @@ internal sealed partial class ProductCatalog
     public PropertyBag Top { get; }
     public IReadOnlyList<CatalogProduct> Products { get; }
 
+    /// <summary>
+    /// Parse a products document. The catalog reads values from <paramref name="document"/> on
+    /// demand, so it takes ownership: the document must not be disposed while the catalog or any
+    /// image built from it is in use (it is simply left to the garbage collector).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // one long loop: skip the slow first JIT tier
     public static ProductCatalog Parse(MetadataDocument document)
     {
         document.RequireFormat(ProductsFormat);
         var name = document.Name;
         var root = document.Json.RootElement;
-        var top = ReadScalars(root, null);
+        var top = new PropertyBag(root, null);
 
         if (!root.TryGetProperty("products", out var productsElement) || productsElement.ValueKind != JsonValueKind.Object)
             throw new MalformedDocumentException($"'{name}' has no 'products' object.", name);
 
         var products = new List<CatalogProduct>();
+        var versions = new List<CatalogVersion>();
+        var items = new CatalogItem[8];
         foreach (var product in productsElement.EnumerateObject())
         {
-            var where = $"products[\"{product.Name}\"]";
-            var productBag = ReadScalars(RequireObject(product.Value, name, where), top);
-            var versions = new List<CatalogVersion>();
+            var productBag = new PropertyBag(RequireObject(product.Value, name, new Location(product)), top);
+            versions.Clear();
             if (product.Value.TryGetProperty("versions", out var versionsElement))
             {
-                foreach (var version in RequireObject(versionsElement, name, where + ".versions").EnumerateObject())
+                foreach (var version in RequireObject(versionsElement, name, new Location(product, "versions")).EnumerateObject())
                 {
-                    var versionWhere = $"{where}.versions[\"{version.Name}\"]";
-                    var versionBag = ReadScalars(RequireObject(version.Value, name, versionWhere), productBag);
-                    var items = new List<CatalogItem>();
+                    var versionBag = new PropertyBag(RequireObject(version.Value, name, new Location(product, version)), productBag);
+                    int count = 0;
                     if (version.Value.TryGetProperty("items", out var itemsElement))
                     {
-                        foreach (var item in RequireObject(itemsElement, name, versionWhere + ".items").EnumerateObject())
+                        foreach (var item in RequireObject(itemsElement, name, new Location(product, version, "items")).EnumerateObject())
                         {
-                            var parsed = ReadItem(item, versionBag, name, $"{versionWhere}.items[\"{item.Name}\"]");
-                            if (parsed is not null) items.Add(parsed);
+                            if (ReadItem(item, versionBag, name, new Location(product, version, item)) is not { } parsed) continue;
+                            if (count == items.Length) Array.Resize(ref items, count * 2);
+                            items[count++] = parsed;
                         }
                     }
-                    items.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-                    versions.Add(new CatalogVersion(version.Name, versionBag, items.ToArray()));
+                    versions.Add(new CatalogVersion(version.Name, versionBag, SortedByName(items, count)));
                 }
             }
             versions.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
@@ -78,58 +95,99 @@ internal sealed partial class ProductCatalog
         return new ProductCatalog(name, top.GetOwn("content_id"), top, products.ToArray());
     }
 
-    private static CatalogItem? ReadItem(JsonProperty item, PropertyBag versionBag, string documentName, string where)
+    /// <summary>A copy of the first <paramref name="count"/> items in name order (a version has a handful: insertion sort).</summary>
+    private static CatalogItem[] SortedByName(CatalogItem[] buffer, int count)
+    {
+        var sorted = new CatalogItem[count];
+        for (int i = 0; i < count; i++)
+        {
+            var item = buffer[i];
+            int j = i;
+            while (j > 0 && string.CompareOrdinal(sorted[j - 1].Name, item.Name) > 0)
+            {
+                sorted[j] = sorted[j - 1];
+                j--;
+            }
+            sorted[j] = item;
+        }
+        return sorted;
+    }
+
+    /// <summary>
+    /// Where in the document we are, turned into text only when something is wrong: building a
+    /// message per item would cost more than parsing it.
+    /// </summary>
+    private readonly struct Location(JsonProperty? product, JsonProperty? version = null, JsonProperty? item = null, string? member = null)
+    {
+        public Location(JsonProperty product, string member) : this(product, null, null, member) { }
+        public Location(JsonProperty product, JsonProperty version, string member) : this(product, version, null, member) { }
+
+        public override string ToString()
+        {
+            var text = new System.Text.StringBuilder();
+            if (product is { } p) text.Append("products[\"").Append(p.Name).Append("\"]");
+            if (version is { } v) text.Append(".versions[\"").Append(v.Name).Append("\"]");
+            if (item is { } i) text.Append(".items[\"").Append(i.Name).Append("\"]");
+            if (member is not null) text.Append('.').Append(member);
+            return text.ToString();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static CatalogItem? ReadItem(JsonProperty item, PropertyBag versionBag, string documentName, Location where)
     {
         var element = RequireObject(item.Value, documentName, where);
-        var bag = ReadScalars(element, versionBag);
-        var path = bag.GetOwn("path");
+        // Strings read here only validate and die young; the item keeps the JSON element.
+        var path = element.TryGetProperty("path", out var pathElement) ? PropertyBag.Scalar(pathElement) : null;
         if (path is null) return null; // nothing to download (never seen upstream, allowed by the format)
         PathSafety.EnsureSafe(path, documentName);
 
-        var sha256 = bag.GetOwn("sha256");
-        var sizeText = bag.GetOwn("size");
-        if (sha256 is null || sizeText is null)
+        var sha256 = element.TryGetProperty("sha256", out var shaElement) ? PropertyBag.Scalar(shaElement) : null;
+        var hasSize = element.TryGetProperty("size", out var sizeElement) && sizeElement.ValueKind != JsonValueKind.Null;
+        if (sha256 is null || !hasSize)
         {
-            var missing = sha256 is null && sizeText is null ? "size and sha256" : sha256 is null ? "sha256" : "size";
+            var missing = sha256 is null && !hasSize ? "size and sha256" : sha256 is null ? "sha256" : "size";
             throw new MissingChecksumException(
                 $"'{documentName}': item {where} (path '{path}') has no {missing}, so it could never be verified; refusing the document.", path);
         }
-        if (!Sha256Pattern().IsMatch(sha256))
+        if (shaElement.ValueKind != JsonValueKind.String || !IsSha256(sha256))
             throw new MalformedDocumentException($"'{documentName}': item {where} has an invalid sha256 '{sha256}'.", path);
-        if (!long.TryParse(sizeText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size))
-            throw new MalformedDocumentException($"'{documentName}': item {where} has an invalid size '{sizeText}'.", path);
-        return new CatalogItem(item.Name, bag, path, size, sha256.ToLowerInvariant());
+        long size = -1;
+        var sizeOk = sizeElement.ValueKind == JsonValueKind.Number
+            ? sizeElement.TryGetInt64(out size)
+            : sizeElement.ValueKind == JsonValueKind.String && long.TryParse(sizeElement.GetString(), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out size);
+        if (!sizeOk || size < 0)
+            throw new MalformedDocumentException($"'{documentName}': item {where} has an invalid size '{sizeElement.GetRawText()}'.", path);
+        return new CatalogItem(NameOf(item), element, versionBag, size);
     }
 
-    private static JsonElement RequireObject(JsonElement element, string documentName, string where)
+    private static JsonElement RequireObject(JsonElement element, string documentName, Location where)
     {
         if (element.ValueKind != JsonValueKind.Object)
             throw new MalformedDocumentException($"'{documentName}': {where} should be an object but is {element.ValueKind}.", documentName);
         return element;
     }
 
-    /// <summary>Scalar members of one level; numbers keep their JSON text, objects and arrays are not inherited.</summary>
-    private static PropertyBag ReadScalars(JsonElement element, PropertyBag? parent)
+    /// <summary>
+    /// Item names seen in nearly every version of real documents. Matching them against the UTF-8
+    /// name reuses one string instead of allocating one per item.
+    /// </summary>
+    private static readonly string[] CommonItemNames =
+        ["boot-initrd", "boot-kernel", "manifest", "squashfs", "root-tgz", "root-image.gz", "boot-dtb", "di-initrd", "di-kernel"];
+
+    private static readonly byte[][] CommonItemNamesUtf8 = CommonItemNames.Select(System.Text.Encoding.UTF8.GetBytes).ToArray();
+
+    private static string NameOf(JsonProperty member)
     {
-        var keys = new List<string>(16);
-        var values = new List<string>(16);
-        foreach (var member in element.EnumerateObject())
+        for (int i = 0; i < CommonItemNamesUtf8.Length; i++)
         {
-            string? value = member.Value.ValueKind switch
-            {
-                JsonValueKind.String => member.Value.GetString(),
-                JsonValueKind.Number => member.Value.GetRawText(),
-                JsonValueKind.True => "true",
-                JsonValueKind.False => "false",
-                _ => null,
-            };
-            if (value is null || StructuralKeys.Contains(member.Name)) continue;
-            keys.Add(member.Name);
-            values.Add(value);
+            if (member.NameEquals(CommonItemNamesUtf8[i])) return CommonItemNames[i];
         }
-        return new PropertyBag(keys.ToArray(), values.ToArray(), parent);
+        return member.Name;
     }
 
-    [GeneratedRegex("^[0-9a-fA-F]{64}$")]
-    private static partial Regex Sha256Pattern();
+    private static bool IsSha256(string text) => text.Length == 64 && text.AsSpan().IndexOfAnyExcept(HexDigits) < 0;
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
 }

@@ -1,19 +1,20 @@
+using System.Text.Json;
+
 namespace MaasImages.Engine.Streams;
 
 /// <summary>
 /// The scalar properties of one level of a products document (top, product, version or item),
 /// chained to the level above. Lookups walk up the chain, which is exactly simplestreams
-/// inheritance (the lower level wins) without copying every key into every item.
+/// inheritance (the lower level wins) without copying every key into every item. Values are read
+/// from the parsed JSON on demand, so a 20 MB document does not become a million strings.
 /// </summary>
 internal sealed class PropertyBag
 {
-    private readonly string[] _keys;
-    private readonly string[] _values;
+    private readonly JsonElement _element;
 
-    public PropertyBag(string[] keys, string[] values, PropertyBag? parent)
+    public PropertyBag(JsonElement element, PropertyBag? parent)
     {
-        _keys = keys;
-        _values = values;
+        _element = element;
         Parent = parent;
     }
 
@@ -30,15 +31,7 @@ internal sealed class PropertyBag
         return null;
     }
 
-    public string? GetOwn(string key)
-    {
-        var keys = _keys;
-        for (int i = 0; i < keys.Length; i++)
-        {
-            if (string.Equals(keys[i], key, StringComparison.Ordinal)) return _values[i];
-        }
-        return null;
-    }
+    public string? GetOwn(string key) => _element.TryGetProperty(key, out var value) ? Scalar(value) : null;
 
     /// <summary>Every key visible from this level, flattened (top → … → this, lower wins), sorted by key.</summary>
     public SortedDictionary<string, string> Flatten()
@@ -46,11 +39,7 @@ internal sealed class PropertyBag
         var chain = new List<PropertyBag>();
         for (var bag = this; bag is not null; bag = bag.Parent) chain.Add(bag);
         var flat = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        for (int level = chain.Count - 1; level >= 0; level--)
-        {
-            var bag = chain[level];
-            for (int i = 0; i < bag._keys.Length; i++) flat[bag._keys[i]] = bag._values[i];
-        }
+        for (int level = chain.Count - 1; level >= 0; level--) chain[level].CopyOwnTo(flat);
         return flat;
     }
 
@@ -58,7 +47,26 @@ internal sealed class PropertyBag
     public SortedDictionary<string, string> Own()
     {
         var own = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i < _keys.Length; i++) own[_keys[i]] = _values[i];
+        CopyOwnTo(own);
         return own;
     }
+
+    private void CopyOwnTo(SortedDictionary<string, string> target)
+    {
+        foreach (var member in _element.EnumerateObject())
+        {
+            var value = Scalar(member.Value);
+            if (value is not null) target[member.Name] = value;
+        }
+    }
+
+    /// <summary>Scalars as strings (numbers keep their JSON text); objects, arrays and nulls are not properties.</summary>
+    internal static string? Scalar(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.Number => value.GetRawText(),
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        _ => null,
+    };
 }

@@ -40,7 +40,8 @@ public static class StreamClient
             ?? throw new DocumentNotFoundException(
                 $"'{content.Path}' (content id {content.ContentId}) is listed by the index of stream '{stream.Name}' but was not found at '{content.Uri}'.",
                 content.Uri);
-        using var document = MetadataDocument.Parse(content.Path, content.Uri, bytes);
+        // Not disposed: the catalog reads values from the parsed JSON on demand (see ProductCatalog.Parse).
+        var document = MetadataDocument.Parse(content.Path, content.Uri, bytes);
         return ProductCatalog.Parse(document);
     }
 
@@ -52,7 +53,7 @@ public static class StreamClient
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(query);
         var catalog = await ReadCatalogAsync(stream, content, cancellationToken).ConfigureAwait(false);
-        return ImageSelector.Select(stream, catalog, query).ToList();
+        return ImageSelector.Select(stream, catalog, query);
     }
 
     private static string LastSegment(Uri root)

@@ -97,34 +97,35 @@ public sealed class MaasStream
 /// <summary>One file of an image version (a simplestreams item).</summary>
 public sealed class MaasImageFile
 {
-    private readonly PropertyBag _props;
+    private readonly CatalogItem _item;
     private readonly StreamSource _source;
+    private string? _path;
+    private string? _sha256;
+    private string? _fileType;
     private Uri? _uri;
     private IReadOnlyDictionary<string, string>? _properties;
 
-    internal MaasImageFile(string name, string path, long size, string sha256, PropertyBag props, StreamSource source)
+    internal MaasImageFile(CatalogItem item, StreamSource source)
     {
-        Name = name;
-        Path = path;
-        Size = size;
-        Sha256 = sha256;
-        _props = props;
+        _item = item;
         _source = source;
-        FileType = props.GetOwn("ftype") ?? name;
     }
 
+    // Values come from the parsed document on first use: listing a 20 MB document must not pay
+    // for 80,000 paths, hashes and URIs nobody reads.
+
     /// <summary>The item name (boot-kernel, squashfs, manifest…).</summary>
-    public string Name { get; }
+    public string Name => _item.Name;
     /// <summary>The item's ftype.</summary>
-    public string FileType { get; }
+    public string FileType => _fileType ??= _item.GetOwn("ftype") ?? _item.Name;
     /// <summary>Path relative to the stream root (validated: relative, no '..').</summary>
-    public string Path { get; }
-    public long Size { get; }
-    public string Sha256 { get; }
-    // Built on first use: listing a 20 MB document must not pay for 80,000 URIs nobody reads.
+    public string Path => _path ??= _item.Path;
+    public long Size => _item.Size;
+    /// <summary>SHA-256 of the content, lower-case hex.</summary>
+    public string Sha256 => _sha256 ??= _item.Sha256;
     public Uri Uri => _uri ??= _source.Resolve(Path);
     /// <summary>The item's own properties (kpackage, src_package…).</summary>
-    public IReadOnlyDictionary<string, string> Properties => _properties ??= _props.Own().AsReadOnly();
+    public IReadOnlyDictionary<string, string> Properties => _properties ??= _item.Props.Own().AsReadOnly();
 
     public override string ToString() => Path;
 }
@@ -133,20 +134,22 @@ public sealed class MaasImageFile
 public sealed class MaasImageVersion
 {
     private readonly PropertyBag _props;
+    private readonly CatalogItem[] _items;
     private IReadOnlyDictionary<string, string>? _properties;
+    private MaasImageFile[]? _files;
 
     internal MaasImageVersion(MaasStream stream, string contentId, string productName, string versionName,
-        PropertyBag props, IReadOnlyList<MaasImageFile> files, bool isLatest)
+        PropertyBag props, CatalogItem[] items, bool isLatest)
     {
         Stream = stream;
         ContentId = contentId;
         ProductName = productName;
         VersionName = versionName;
         _props = props;
-        Files = files;
+        _items = items;
         IsLatest = isLatest;
         long size = 0;
-        foreach (var file in files) size += file.Size;
+        foreach (var item in items) size += item.Size;
         Size = size;
     }
 
@@ -168,7 +171,8 @@ public sealed class MaasImageVersion
     public string ContentId { get; }
     /// <summary>True when this is the newest version of its product in the stream.</summary>
     public bool IsLatest { get; }
-    public IReadOnlyList<MaasImageFile> Files { get; }
+    /// <summary>The files (simplestreams items) of this version, built on first use.</summary>
+    public IReadOnlyList<MaasImageFile> Files => _files ??= Array.ConvertAll(_items, item => new MaasImageFile(item, Stream.Source));
     /// <summary>Total bytes of <see cref="Files"/>.</summary>
     public long Size { get; }
     public DateTime? SupportEol => ParseDate(_props.Get("support_eol"));

@@ -142,11 +142,10 @@ public sealed class GetMaasImageVersionCommand : StreamReadingCmdlet
             {
                 EmitVerbose($"Reading {content.Path}");
                 var versions = await StreamClient.GetImageVersionsAsync(stream, content, _query!, cancellationToken).ConfigureAwait(false);
-                foreach (var version in versions)
-                {
-                    CompletionCatalog.Remember(version);
-                    Emit(version);
-                }
+                CompletionCatalog.Remember(versions);
+                // One hand-over to the pipeline thread per document, not per image: a real
+                // products document holds thousands of versions.
+                Emit(versions, enumerateCollection: true);
             }
             catch (MaasImagesException error)
             {

@@ -37,12 +37,16 @@ internal static class CompletionCatalog
         SeenStreams.TryAdd(stream.Name, 0);
     }
 
-    public static void Remember(MaasImageVersion image)
+    public static void Remember(IEnumerable<MaasImageVersion> images)
     {
-        Add(SeenReleases, image.Release);
-        Add(SeenReleases, image.ReleaseVersion);
-        Add(SeenArches, image.Arch);
-        Add(SeenSubarches, image.Subarch);
+        // Every version of a product shares these values: remember each product once.
+        foreach (var image in images.DistinctBy(i => i.ProductName, StringComparer.Ordinal))
+        {
+            Add(SeenReleases, image.Release);
+            Add(SeenReleases, image.ReleaseVersion);
+            Add(SeenArches, image.Arch);
+            Add(SeenSubarches, image.Subarch);
+        }
     }
 
     private static void Add(ConcurrentDictionary<string, byte> set, string? value)
