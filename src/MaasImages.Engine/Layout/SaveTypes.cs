@@ -1,0 +1,56 @@
+using MaasImages.Engine.Streams;
+using MaasImages.Engine.Transfer;
+
+namespace MaasImages.Engine.Layout;
+
+public enum SaveLayout
+{
+    /// <summary>As a MAAS rack controller: cache/, snapshot-*, current, maas.meta.</summary>
+    Rack,
+    /// <summary>A servable simplestreams mirror: upstream paths plus the metadata documents.</summary>
+    Mirror,
+}
+
+/// <summary>How Save-MaasImage saves.</summary>
+public sealed class SaveOptions
+{
+    public required string Destination { get; init; }
+    public SaveLayout Layout { get; init; } = SaveLayout.Rack;
+    /// <summary>Re-hash everything already present and re-fetch what is wrong.</summary>
+    public bool Force { get; init; }
+    /// <summary>Mirror: remove files of versions no longer selected. Rack: drop images not in this selection.</summary>
+    public bool Prune { get; init; }
+    public TransferOptions Transfer { get; init; } = new();
+    /// <summary>How long to wait for another run holding the destination.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>What a save would do (for -WhatIf) or did.</summary>
+public sealed record SavePlanSummary(int Files, int FilesToFetch, long BytesToFetch, int FilesReused, long BytesReused, bool NothingChanged);
+
+/// <summary>One image as saved: where its files are and what it cost.</summary>
+public sealed class MaasSavedImage
+{
+    internal MaasSavedImage(MaasImageVersion image, SaveLayout layout, string path, IReadOnlyList<string> files, long bytesDownloaded, long bytesReused)
+    {
+        Image = image;
+        Layout = layout;
+        Path = path;
+        Files = files;
+        BytesDownloaded = bytesDownloaded;
+        BytesReused = bytesReused;
+    }
+
+    public MaasImageVersion Image { get; }
+    public string ProductName => Image.ProductName;
+    public string VersionName => Image.VersionName;
+    public SaveLayout Layout { get; }
+    /// <summary>The snapshot (rack) or mirror root the image was saved under.</summary>
+    public string Path { get; }
+    /// <summary>Absolute local paths of the image's files.</summary>
+    public IReadOnlyList<string> Files { get; }
+    public long BytesDownloaded { get; }
+    public long BytesReused { get; }
+
+    public override string ToString() => $"{Image} -> {Path}";
+}

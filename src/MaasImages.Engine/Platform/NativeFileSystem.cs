@@ -1,0 +1,76 @@
+using System.Runtime.InteropServices;
+
+namespace MaasImages.Engine.Platform;
+
+/// <summary>
+/// The few file-system calls the BCL lacks: hard links, link counts and an atomic rename that
+/// replaces a symlink itself (File.Move follows a symlink to a directory). One place for all of them.
+/// </summary>
+public static partial class NativeFileSystem
+{
+    /// <summary>Makes <paramref name="link"/> a hard link to <paramref name="existing"/>; false when the file system refuses (EXDEV, EPERM…).</summary>
+    public static bool TryCreateHardLink(string existing, string link)
+    {
+        if (OperatingSystem.IsWindows()) return CreateHardLinkW(link, existing, IntPtr.Zero);
+        return Link(existing, link) == 0;
+    }
+
+    /// <summary>How many directory entries point at the file (st_nlink); 1 when unknown.</summary>
+    public static long GetLinkCount(string path)
+    {
+        if (OperatingSystem.IsWindows()) return 1; // cleanup then relies on snapshot references only
+        // stat layouts differ between libcs; `stat -c` would fork. Use the statx call, stable on Linux.
+        if (OperatingSystem.IsLinux())
+        {
+            var buffer = new byte[256];
+            if (Statx(-100 /* AT_FDCWD */, path, 0x100 /* AT_SYMLINK_NOFOLLOW */, 0x4 /* STATX_NLINK */, buffer) == 0)
+                return BitConverter.ToUInt32(buffer, 16); // struct statx: stx_mask(4) stx_blksize(4) stx_attributes(8) stx_nlink(4)
+            return 1;
+        }
+        return 1;
+    }
+
+    /// <summary>True when both paths are the same file (same device and inode): a hard link.</summary>
+    public static bool IsSameFile(string a, string b)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        var first = new byte[256];
+        var second = new byte[256];
+        const uint mask = 0x100; // STATX_INO
+        if (Statx(-100, a, 0, mask, first) != 0 || Statx(-100, b, 0, mask, second) != 0) return false;
+        // stx_ino at offset 32; stx_dev_major/minor at 136/140.
+        return BitConverter.ToUInt64(first, 32) == BitConverter.ToUInt64(second, 32)
+               && BitConverter.ToUInt32(first, 136) == BitConverter.ToUInt32(second, 136)
+               && BitConverter.ToUInt32(first, 140) == BitConverter.ToUInt32(second, 140);
+    }
+
+    /// <summary>rename(2): atomically replaces <paramref name="destination"/>, even a symlink to a directory.</summary>
+    public static void RenameReplacing(string source, string destination)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            if (!MoveFileExW(source, destination, 0x1 /* MOVEFILE_REPLACE_EXISTING */))
+                throw new IOException($"Cannot rename '{source}' to '{destination}' (error {Marshal.GetLastPInvokeError()}).");
+            return;
+        }
+        if (Rename(source, destination) != 0)
+            throw new IOException($"Cannot rename '{source}' to '{destination}' (errno {Marshal.GetLastPInvokeError()}).");
+    }
+
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Link(string existing, string newPath);
+
+    [LibraryImport("libc", EntryPoint = "rename", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Rename(string oldPath, string newPath);
+
+    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Statx(int dirfd, string path, int flags, uint mask, [Out] byte[] buffer);
+
+    [LibraryImport("kernel32.dll", EntryPoint = "CreateHardLinkW", StringMarshalling = StringMarshalling.Utf16, SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    private static partial bool CreateHardLinkW(string link, string existing, IntPtr securityAttributes);
+
+    [LibraryImport("kernel32.dll", EntryPoint = "MoveFileExW", StringMarshalling = StringMarshalling.Utf16, SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    private static partial bool MoveFileExW(string existing, string newName, int flags);
+}

@@ -1,0 +1,326 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Polly;
+using Polly.Retry;
+
+namespace MaasImages.Engine.Transfer;
+
+/// <summary>
+/// Fetches one file to <c>&lt;final&gt;.partial</c>, hashing and counting as bytes arrive (one
+/// pass), resuming an existing partial with Range + If-Range, retrying transient failures, and
+/// renaming to the final path only when size and SHA-256 match.
+/// </summary>
+internal sealed class FileFetcher
+{
+    private const int BufferSize = 256 * 1024;
+
+    private readonly TransferOptions _options;
+    private readonly HttpClient _client;
+    private readonly ResiliencePipeline _retry;
+
+    public FileFetcher(TransferOptions options, Action<string> log)
+    {
+        _options = options;
+        _client = options.Client ?? HttpClientProvider.Shared;
+        _retry = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<TransientTransferException>(),
+                MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = TimeSpan.FromMinutes(2),
+                DelayGenerator = args => ValueTask.FromResult(
+                    args.Outcome.Exception is TransientTransferException { RetryAfter: { } after }
+                        ? (TimeSpan?)(after < options.MaxRetryAfter ? after : options.MaxRetryAfter)
+                        : null),
+                OnRetry = args =>
+                {
+                    log($"Retrying in {args.RetryDelay.TotalSeconds:0.#} s (attempt {args.AttemptNumber + 2} of {options.MaxAttempts}): {args.Outcome.Exception?.Message}");
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    public static string PartialPath(string destination) => destination + ".partial";
+    private static string SidecarPath(string destination) => destination + ".partial.json";
+
+    /// <summary>Fetch and verify; returns how many bytes crossed the network (or were copied).</summary>
+    public async Task<FileResult> FetchAsync(DownloadItem item, Action<long> onBytes, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        Directory.CreateDirectory(Path.GetDirectoryName(item.Destination)!);
+        long transferred = 0;
+        int attempts = 0;
+        bool restartedAfterMismatch = false;
+        while (true)
+        {
+            try
+            {
+                await _retry.ExecuteAsync(async token =>
+                {
+                    attempts++;
+                    transferred += await AttemptAsync(item, onBytes, token).ConfigureAwait(false);
+                }, cancellationToken).ConfigureAwait(false);
+                return new FileResult(item, transferred, Reused: false, watch.Elapsed, attempts);
+            }
+            catch (CorruptDownloadException corrupt) when (!restartedAfterMismatch)
+            {
+                // The partial was deleted: one more try from zero, then give up.
+                restartedAfterMismatch = true;
+                _ = corrupt;
+            }
+            catch (CorruptDownloadException corrupt)
+            {
+                throw new ChecksumMismatchException(item.Name, item.Sha256, corrupt.ActualSha256, item.Size, corrupt.ActualSize);
+            }
+            catch (TransientTransferException e)
+            {
+                throw new DownloadFailedException($"Downloading '{item.Name}' from '{item.Source}' failed after {attempts} attempts: {e.Message} The partial file is kept: run again to resume.", item.Source, e);
+            }
+        }
+    }
+
+    /// <summary>One attempt: continue the partial (or start it), stream, verify, rename.</summary>
+    private async Task<long> AttemptAsync(DownloadItem item, Action<long> onBytes, CancellationToken cancellationToken)
+    {
+        var partial = PartialPath(item.Destination);
+        var sidecar = SidecarPath(item.Destination);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var state = ReadSidecar(sidecar);
+        long offset = ResumeOffset(item, partial, state, hash);
+
+        long received = 0;
+        if (offset < item.Size || item.Size == 0)
+        {
+            received = item.Source.IsFile
+                ? await CopyLocalAsync(item, partial, offset, hash, onBytes, cancellationToken).ConfigureAwait(false)
+                : await DownloadAsync(item, partial, sidecar, offset, state, hash, onBytes, cancellationToken).ConfigureAwait(false);
+        }
+        Finish(item, partial, sidecar, hash);
+        return received;
+    }
+
+    /// <summary>Bytes of an earlier partial we can keep (hashed once here), or 0 after discarding it.</summary>
+    private static long ResumeOffset(DownloadItem item, string partial, PartialState? state, IncrementalHash hash)
+    {
+        var info = new FileInfo(partial);
+        if (!info.Exists) return 0;
+        if (state is null || !string.Equals(state.Sha256, item.Sha256, StringComparison.OrdinalIgnoreCase) || info.Length > item.Size)
+        {
+            File.Delete(partial);
+            return 0;
+        }
+        using var existing = new FileStream(partial, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            int n;
+            while ((n = existing.Read(buffer, 0, buffer.Length)) > 0) hash.AppendData(buffer, 0, n);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return info.Length;
+    }
+
+    private async Task<long> DownloadAsync(DownloadItem item, string partial, string sidecar, long offset, PartialState? state,
+        IncrementalHash hash, Action<long> onBytes, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, item.Source);
+        if (offset > 0)
+        {
+            request.Headers.Range = new RangeHeaderValue(offset, null);
+            if (state?.ETag is { } etag && EntityTagHeaderValue.TryParse(etag, out var tag))
+                request.Headers.IfRange = new RangeConditionHeaderValue(tag);
+            else if (state?.LastModified is { } modified)
+                request.Headers.IfRange = new RangeConditionHeaderValue(modified);
+        }
+
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stall.CancelAfter(_options.StallTimeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stall.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TransientTransferException($"no response from '{item.Source}' within {_options.StallTimeout.TotalSeconds:0} s.", null, e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new TransientTransferException($"cannot reach '{item.Source}': {e.Message}", null, e);
+        }
+
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.PartialContent:
+                    if (response.Content.Headers.ContentRange?.From != offset)
+                        offset = Restart(partial, hash); // not the range we asked for: start clean
+                    break;
+                case HttpStatusCode.OK:
+                    if (offset > 0) offset = Restart(partial, hash); // the server ignored Range (or If-Range failed)
+                    break;
+                case HttpStatusCode.RequestedRangeNotSatisfiable:
+                    Restart(partial, hash);
+                    throw new TransientTransferException($"'{item.Source}' refused the resume range (416); starting again from zero.");
+                case HttpStatusCode.RequestTimeout:
+                case HttpStatusCode.TooManyRequests:
+                case >= HttpStatusCode.InternalServerError:
+                    throw new TransientTransferException($"'{item.Source}' answered HTTP {status} {response.ReasonPhrase}.", RetryAfter(response));
+                default:
+                    throw new DownloadFailedException($"Downloading '{item.Name}' failed: '{item.Source}' answered HTTP {status} {response.ReasonPhrase}.", item.Source);
+            }
+
+            WriteSidecar(sidecar, new PartialState(item.Sha256, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified));
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                return await PumpAsync(item, body, partial, offset, hash, onBytes, stall, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<long> CopyLocalAsync(DownloadItem item, string partial, long offset, IncrementalHash hash, Action<long> onBytes,
+        CancellationToken cancellationToken)
+    {
+        FileStream source;
+        try
+        {
+            source = new FileStream(item.Source.LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new DownloadFailedException($"'{item.Source.LocalPath}' does not exist.", item.Source, e);
+        }
+        using (source)
+        {
+            if (offset > 0) source.Seek(offset, SeekOrigin.Begin);
+            WriteSidecar(SidecarPath(item.Destination), new PartialState(item.Sha256, null, null));
+            using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            return await PumpAsync(item, source, partial, offset, hash, onBytes, stall, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The one loop every byte goes through: read, count, hash, append.</summary>
+    private async Task<long> PumpAsync(DownloadItem item, Stream body, string partial, long offset, IncrementalHash hash,
+        Action<long> onBytes, CancellationTokenSource stall, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        long received = 0;
+        try
+        {
+            using var file = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, 1);
+            file.SetLength(offset);
+            file.Position = offset;
+            while (true)
+            {
+                stall.CancelAfter(_options.StallTimeout);
+                int n;
+                try
+                {
+                    n = await body.ReadAsync(buffer.AsMemory(0, BufferSize), stall.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new TransientTransferException($"'{item.Source}' stalled: no data for {_options.StallTimeout.TotalSeconds:0} s after {offset:N0} bytes.", null, e);
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+                {
+                    throw new TransientTransferException($"connection to '{item.Source}' lost after {offset:N0} of {item.Size:N0} bytes: {e.Message}", null, e);
+                }
+                if (n == 0) break;
+                if (offset + n > item.Size)
+                {
+                    // More bytes than the metadata promises: this is not the file we want.
+                    file.Close();
+                    Discard(partial, SidecarPath(item.Destination));
+                    throw new CorruptDownloadException("(more bytes than expected)", offset + n);
+                }
+                file.Write(buffer, 0, n);
+                hash.AppendData(buffer, 0, n);
+                offset += n;
+                received += n;
+                onBytes(n);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        if (offset < item.Size)
+            throw new TransientTransferException($"'{item.Source}' ended after {offset:N0} of {item.Size:N0} bytes.");
+        return received;
+    }
+
+    /// <summary>Size and hash match: rename into place. Otherwise the partial is deleted.</summary>
+    private static void Finish(DownloadItem item, string partial, string sidecar, IncrementalHash hash)
+    {
+        var actual = Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+        long length = File.Exists(partial) ? new FileInfo(partial).Length : 0;
+        if (!File.Exists(partial) && item.Size == 0) File.WriteAllBytes(partial, []);
+        if (length != item.Size || !string.Equals(actual, item.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            Discard(partial, sidecar);
+            throw new CorruptDownloadException(actual, length);
+        }
+        File.Move(partial, item.Destination, overwrite: true);
+        File.Delete(sidecar);
+    }
+
+    private static long Restart(string partial, IncrementalHash hash)
+    {
+        hash.GetHashAndReset();
+        if (File.Exists(partial)) File.Delete(partial);
+        return 0;
+    }
+
+    private static void Discard(string partial, string sidecar)
+    {
+        File.Delete(partial);
+        File.Delete(sidecar);
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta) return delta;
+        if (header?.Date is { } date) return date - DateTimeOffset.UtcNow is { Ticks: > 0 } wait ? wait : TimeSpan.Zero;
+        return null;
+    }
+
+    /// <summary>What a partial was started from, so a resume asks for the same bytes (If-Range).</summary>
+    private sealed record PartialState(string Sha256, string? ETag, DateTimeOffset? LastModified);
+
+    private static PartialState? ReadSidecar(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? JsonSerializer.Deserialize<PartialState>(File.ReadAllText(path)) : null;
+        }
+        catch (JsonException)
+        {
+            return null; // a damaged sidecar only costs a restart
+        }
+    }
+
+    private static void WriteSidecar(string path, PartialState state) => File.WriteAllText(path, JsonSerializer.Serialize(state));
+
+    /// <summary>Size or hash did not match; the partial is already gone.</summary>
+    private sealed class CorruptDownloadException(string actualSha256, long actualSize) : Exception("downloaded bytes do not match the metadata")
+    {
+        public string ActualSha256 { get; } = actualSha256;
+        public long ActualSize { get; } = actualSize;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using MaasImages.Engine.Platform;
+
+namespace MaasImages.Engine.Transfer;
+
+/// <summary>
+/// The one download engine: de-duplicates by SHA-256 (a squashfs shared by several kernels is
+/// fetched once), checks free space first, fetches in bounded parallelism, reports progress at
+/// most four times a second, and places duplicates by hard link (or copy).
+/// </summary>
+public sealed class TransferEngine
+{
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly TransferOptions _options;
+    private readonly ITransferObserver _observer;
+
+    public TransferEngine(TransferOptions options, ITransferObserver observer)
+    {
+        _options = options;
+        _observer = observer;
+    }
+
+    /// <summary>Bytes that must still cross the network for <paramref name="items"/> (partials count as done).</summary>
+    public static long BytesStillNeeded(IEnumerable<DownloadItem> items) =>
+        Unique(items).Sum(group =>
+        {
+            var partial = new FileInfo(FileFetcher.PartialPath(group.Key.Destination));
+            return Math.Max(0, group.Key.Size - (partial.Exists && partial.Length <= group.Key.Size ? partial.Length : 0));
+        });
+
+    /// <summary>Refuses, before anything is fetched, when <paramref name="destination"/> lacks room.</summary>
+    public static void EnsureFreeSpace(string destination, IEnumerable<DownloadItem> items)
+    {
+        var needed = BytesStillNeeded(items);
+        if (needed == 0) return;
+        var available = DiskSpace.Available(destination);
+        if (available is long free && needed > free) throw new InsufficientDiskSpaceException(destination, needed, free);
+    }
+
+    public async Task<IReadOnlyList<FileResult>> RunAsync(IReadOnlyList<DownloadItem> items, CancellationToken cancellationToken)
+    {
+        var groups = Unique(items).OrderByDescending(g => g.Key.Size).ToList();
+        var results = new ConcurrentBag<FileResult>();
+        var fetcher = new FileFetcher(_options, _observer.OnMessage);
+        var placer = new FilePlacer(_observer.OnMessage);
+        var progress = new ProgressTracker(groups.Sum(g => g.Key.Size), groups.Count);
+        using var ticker = new Timer(_ => _observer.OnProgress(progress.Snapshot(false)), null, ProgressInterval, ProgressInterval);
+        try
+        {
+            await Parallel.ForEachAsync(groups,
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.ThrottleLimit), CancellationToken = cancellationToken },
+                async (group, token) =>
+                {
+                    var item = group.Key;
+                    progress.Start(item);
+                    var result = await fetcher.FetchAsync(item, n => progress.Add(item, n), token).ConfigureAwait(false);
+                    foreach (var duplicate in group.Skip(1)) placer.Place(item.Destination, duplicate.Destination);
+                    progress.Finish(item);
+                    results.Add(result);
+                    _observer.OnFileCompleted(result);
+                }).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ticker.DisposeAsync().ConfigureAwait(false);
+            _observer.OnProgress(progress.Snapshot(true));
+        }
+        return results.ToList();
+    }
+
+    /// <summary>Items grouped by content; the key is the one actually fetched.</summary>
+    private static IEnumerable<IGrouping<DownloadItem, DownloadItem>> Unique(IEnumerable<DownloadItem> items) =>
+        items.DistinctBy(i => i.Destination, StringComparer.Ordinal)
+            .GroupBy(i => i.Sha256.ToLowerInvariant())
+            .Select(g => g.GroupBy(_ => g.First()).Single());
+
+    /// <summary>Counts bytes from several fetches and turns them into snapshots with a smoothed speed.</summary>
+    private sealed class ProgressTracker(long total, int files)
+    {
+        private readonly ConcurrentDictionary<DownloadItem, long> _active = new();
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private long _done;
+        private int _filesDone;
+        private double _speed;
+        private long _lastBytes;
+        private TimeSpan _lastTime;
+
+        public void Start(DownloadItem item) => _active[item] = 0;
+        public void Add(DownloadItem item, long bytes)
+        {
+            Interlocked.Add(ref _done, bytes);
+            _active.AddOrUpdate(item, bytes, (_, v) => v + bytes);
+        }
+
+        public void Finish(DownloadItem item)
+        {
+            // A resumed or reused file counts as fully done.
+            var counted = _active.TryRemove(item, out var v) ? v : 0;
+            Interlocked.Add(ref _done, item.Size - counted);
+            Interlocked.Increment(ref _filesDone);
+        }
+
+        public TransferSnapshot Snapshot(bool completed)
+        {
+            lock (this)
+            {
+                var now = _clock.Elapsed;
+                var done = Interlocked.Read(ref _done);
+                var seconds = (now - _lastTime).TotalSeconds;
+                if (seconds > 0.2)
+                {
+                    var instant = (done - _lastBytes) / seconds;
+                    _speed = _speed == 0 ? instant : 0.7 * _speed + 0.3 * instant;
+                    _lastBytes = done;
+                    _lastTime = now;
+                }
+                TimeSpan? remaining = _speed > 0 ? TimeSpan.FromSeconds(Math.Max(0, total - done) / _speed) : null;
+                var active = _active.Select(kv => new ActiveFile(kv.Key.Name, kv.Value, kv.Key.Size)).OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
+                return new TransferSnapshot(Math.Min(done, total), total, _filesDone, files, _speed, remaining, active, completed);
+            }
+        }
+    }
+}
