@@ -13,6 +13,7 @@
     CmdletsToExport      = @(
         'Get-MaasStream'
         'Get-MaasImageVersion'
+        'Save-MaasImage'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -15,19 +15,19 @@ public static partial class NativeFileSystem
         return Link(existing, link) == 0;
     }
 
-    /// <summary>How many directory entries point at the file (st_nlink); 1 when unknown.</summary>
-    public static long GetLinkCount(string path)
+    /// <summary>How many directory entries point at the file (st_nlink); null when unknown.</summary>
+    public static long? GetLinkCount(string path)
     {
-        if (OperatingSystem.IsWindows()) return 1; // cleanup then relies on snapshot references only
+        if (OperatingSystem.IsWindows()) return null; // cleanup then relies on what the selection references
         // stat layouts differ between libcs; `stat -c` would fork. Use the statx call, stable on Linux.
         if (OperatingSystem.IsLinux())
         {
             var buffer = new byte[256];
             if (Statx(-100 /* AT_FDCWD */, path, 0x100 /* AT_SYMLINK_NOFOLLOW */, 0x4 /* STATX_NLINK */, buffer) == 0)
                 return BitConverter.ToUInt32(buffer, 16); // struct statx: stx_mask(4) stx_blksize(4) stx_attributes(8) stx_nlink(4)
-            return 1;
+            return null;
         }
-        return 1;
+        return null;
     }
 
     /// <summary>True when both paths are the same file (same device and inode): a hard link.</summary>

@@ -19,13 +19,25 @@ public static class HttpClientProvider
 
     public static HttpClient Shared => SharedClient.Value;
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Uri, string?), HttpClient> ProxiedClients = new();
+
+    /// <summary>The client for an explicit proxy (-Proxy/-ProxyCredential); one per proxy and user for the session.</summary>
+    public static HttpClient ForProxy(Uri? proxy, NetworkCredential? credential)
+    {
+        if (proxy is null) return Shared;
+        return ProxiedClients.GetOrAdd((proxy, credential?.UserName), _ => Create(new WebProxy(proxy) { Credentials = credential }));
+    }
+
     internal static string UserAgent { get; } =
         $"MaasImages/{typeof(HttpClientProvider).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0"}";
 
-    private static HttpClient Create()
+    private static HttpClient Create() => Create(null);
+
+    private static HttpClient Create(IWebProxy? proxy)
     {
         var handler = new SocketsHttpHandler
         {
+            Proxy = proxy,
             AutomaticDecompression = DecompressionMethods.None,
             ConnectTimeout = ConnectTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),

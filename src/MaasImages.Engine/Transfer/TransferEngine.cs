@@ -44,7 +44,7 @@ public sealed class TransferEngine
         var groups = Unique(items).OrderByDescending(g => g.Key.Size).ToList();
         var results = new ConcurrentBag<FileResult>();
         var fetcher = new FileFetcher(_options, _observer.OnMessage);
-        var placer = new FilePlacer(_observer.OnMessage);
+        var placer = new FilePlacer(_observer.OnWarning);
         var progress = new ProgressTracker(groups.Sum(g => g.Key.Size), groups.Count);
         using var ticker = new Timer(_ => _observer.OnProgress(progress.Snapshot(false)), null, ProgressInterval, ProgressInterval);
         try

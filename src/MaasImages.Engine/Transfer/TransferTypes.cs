@@ -49,5 +49,8 @@ public interface ITransferObserver
 {
     void OnProgress(TransferSnapshot snapshot);
     void OnFileCompleted(FileResult result);
+    /// <summary>Detail for -Verbose (retries, metadata saved…).</summary>
     void OnMessage(string message);
+    /// <summary>Something the user should see (waiting for a lock, copying instead of linking).</summary>
+    void OnWarning(string message);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
+using MaasImages.Engine.Errors;
 
 namespace MaasImages.PowerShell.Infrastructure;
 
@@ -61,11 +62,9 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
         _pipelineThreadId = Environment.CurrentManagedThreadId;
         using var pending = new BlockingCollection<Action>();
         _pending = pending;
-        var task = Task.Run(async () =>
-        {
-            try { await work(_cancellation.Token).ConfigureAwait(false); }
-            finally { pending.CompleteAdding(); }
-        });
+        // The work starts here, on the pipeline thread, so its synchronous prologue may use
+        // SessionState (path resolution); after its first await it continues on the thread pool.
+        var task = RunWork(work, pending);
         try
         {
             foreach (var action in pending.GetConsumingEnumerable(_cancellation.Token)) action();
@@ -95,6 +94,17 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
         {
             throw new PipelineStoppedException();
         }
+        catch (MaasImagesException error)
+        {
+            // An engine error the work did not handle ends the command, with its stable id.
+            ThrowTerminatingError(ErrorRecords.From(error));
+        }
+    }
+
+    private async Task RunWork(Func<CancellationToken, Task> work, BlockingCollection<Action> pending)
+    {
+        try { await work(_cancellation.Token).ConfigureAwait(false); }
+        finally { pending.CompleteAdding(); }
     }
 
     public void Dispose()

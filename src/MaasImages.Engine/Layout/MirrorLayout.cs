@@ -1,0 +1,166 @@
+using System.Text.Json;
+using MaasImages.Engine.Streams;
+using MaasImages.Engine.Transfer;
+
+namespace MaasImages.Engine.Layout;
+
+/// <summary>
+/// Saves images as a servable simplestreams mirror: every file at its upstream relative path, and
+/// the upstream metadata documents byte-for-byte (.sjson, .json, .json.gpg as offered), so
+/// signatures stay valid and MAAS can use the folder as a boot source.
+/// </summary>
+internal sealed class MirrorLayout
+{
+    /// <summary>What this tool has verified and owns under the mirror: path → sha256, size, mtime.</summary>
+    internal const string StateFile = ".maasimages-mirror.json";
+
+    private readonly SaveOptions _options;
+    private readonly string _root;
+    private readonly List<MaasImageVersion> _images;
+    private readonly List<(MaasImageVersion Image, MaasImageFile File)> _files = [];
+    private readonly List<DownloadItem> _downloads = [];
+    private readonly List<(string Path, MaasImageFile File)> _toVerify = [];
+    private readonly Dictionary<string, FileRecord> _state;
+
+    public MirrorLayout(IReadOnlyList<MaasImageVersion> images, SaveOptions options)
+    {
+        _options = options;
+        _root = options.Destination;
+        _images = images.DistinctBy(i => (i.ProductName, i.VersionName)).ToList();
+        _state = LoadState(Path.Combine(_root, StateFile));
+        foreach (var image in _images)
+        {
+            foreach (var file in image.Files)
+            {
+                _files.Add((image, file));
+                var local = LocalPath(file.Path);
+                var info = new FileInfo(local);
+                var recorded = _state.GetValueOrDefault(file.Path);
+                if (info.Exists && info.Length == file.Size && !options.Force && recorded is not null &&
+                    recorded.Sha256 == file.Sha256 && recorded.Size == file.Size && recorded.Modified == info.LastWriteTimeUtc.Ticks)
+                    continue; // trusted: verified by an earlier run and untouched since
+                if (info.Exists && info.Length == file.Size) _toVerify.Add((local, file));
+                else _downloads.Add(new DownloadItem(file.Uri, file.Sha256, file.Size, local, file.Path));
+            }
+        }
+    }
+
+    public IReadOnlyList<DownloadItem> Downloads => _downloads;
+
+    public SavePlanSummary Summary()
+    {
+        var unique = _files.Select(f => f.File).DistinctBy(f => f.Path, StringComparer.Ordinal).ToList();
+        var fetch = _downloads.DistinctBy(d => d.Destination, StringComparer.Ordinal).ToList();
+        return new SavePlanSummary(unique.Count, fetch.Count, fetch.Sum(d => d.Size), unique.Count - fetch.Count,
+            unique.Sum(f => f.Size) - fetch.Sum(d => d.Size), fetch.Count == 0 && _toVerify.Count == 0);
+    }
+
+    public async Task<IReadOnlyList<MaasSavedImage>> SaveAsync(TransferEngine engine, ITransferObserver observer, CancellationToken cancellationToken)
+    {
+        Action<string> log = observer.OnMessage;
+        // Present but never verified (or -Force): hash once; a wrong file is fetched again.
+        foreach (var (local, file) in _toVerify)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (ContentHash.Sha256Of(local) == file.Sha256) Record(file);
+            else
+            {
+                log($"'{file.Path}' does not match its sha256: fetching it again.");
+                _downloads.Add(new DownloadItem(file.Uri, file.Sha256, file.Size, local, file.Path));
+            }
+        }
+        var fetched = await engine.RunAsync(_downloads, cancellationToken).ConfigureAwait(false);
+        foreach (var (_, file) in _files) Record(file);
+        await SaveMetadataAsync(log, cancellationToken).ConfigureAwait(false);
+        if (_options.Prune) Prune(log);
+        SaveState();
+
+        var downloaded = fetched.ToDictionary(r => r.Item.Destination, r => r.BytesDownloaded, StringComparer.Ordinal);
+        return _images.Select(image =>
+        {
+            var mine = _files.Where(f => f.Image == image).Select(f => f.File).ToList();
+            long bytes = mine.Sum(f => downloaded.GetValueOrDefault(LocalPath(f.Path)));
+            long reused = mine.Where(f => !downloaded.ContainsKey(LocalPath(f.Path))).Sum(f => f.Size);
+            return new MaasSavedImage(image, SaveLayout.Mirror, _root, mine.Select(f => LocalPath(f.Path)).ToList(), bytes, reused);
+        }).ToList();
+    }
+
+    /// <summary>The index and the products documents of the selected images, every form upstream offers, unchanged.</summary>
+    private async Task SaveMetadataAsync(Action<string> log, CancellationToken cancellationToken)
+    {
+        foreach (var stream in _images.Select(i => i.Stream).Distinct())
+        {
+            var documents = new List<string> { stream.IndexPath };
+            documents.AddRange(stream.Contents.Where(c => _images.Any(i => i.Stream == stream && i.ContentId == c.ContentId)).Select(c => c.Path));
+            foreach (var document in documents)
+            {
+                foreach (var variant in Variants(document))
+                {
+                    var bytes = variant == stream.IndexPath
+                        ? stream.IndexBytes
+                        : await DocumentFetcher.TryReadAsync(stream.Source.Resolve(variant), cancellationToken).ConfigureAwait(false);
+                    if (bytes is null) continue;
+                    WriteAtomically(LocalPath(variant), bytes);
+                    log($"Saved metadata {variant} ({bytes.Length:N0} bytes).");
+                }
+            }
+        }
+    }
+
+    /// <summary>X.json, X.json.gpg and X.sjson for a document path ending in .json or .sjson.</summary>
+    private static IEnumerable<string> Variants(string path)
+    {
+        var stem = path.EndsWith(".sjson", StringComparison.Ordinal) ? path[..^".sjson".Length]
+            : path.EndsWith(".json", StringComparison.Ordinal) ? path[..^".json".Length]
+            : null;
+        return stem is null ? [path] : [stem + ".json", stem + ".json.gpg", stem + ".sjson"];
+    }
+
+    private void Prune(Action<string> log)
+    {
+        var selected = _files.Select(f => f.File.Path).ToHashSet(StringComparer.Ordinal);
+        foreach (var path in _state.Keys.Where(p => !selected.Contains(p)).ToList())
+        {
+            var local = LocalPath(path);
+            if (File.Exists(local)) File.Delete(local);
+            _state.Remove(path);
+            log($"Pruned {path}.");
+            for (var dir = Path.GetDirectoryName(local); dir is not null && dir.Length > _root.Length && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any(); dir = Path.GetDirectoryName(dir))
+                Directory.Delete(dir);
+        }
+    }
+
+    private void Record(MaasImageFile file)
+    {
+        var info = new FileInfo(LocalPath(file.Path));
+        if (info.Exists) _state[file.Path] = new FileRecord(file.Sha256, file.Size, info.LastWriteTimeUtc.Ticks);
+    }
+
+    private string LocalPath(string relative) => Path.Combine(_root, relative.Replace('/', Path.DirectorySeparatorChar));
+
+    private static void WriteAtomically(string path, byte[] bytes)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + ".partial";
+        File.WriteAllBytes(temporary, bytes);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    internal sealed record FileRecord(string Sha256, long Size, long Modified);
+
+    private static Dictionary<string, FileRecord> LoadState(string path)
+    {
+        try
+        {
+            return File.Exists(path)
+                ? JsonSerializer.Deserialize<Dictionary<string, FileRecord>>(File.ReadAllText(path)) ?? new()
+                : new();
+        }
+        catch (JsonException)
+        {
+            return new(); // unknown files are simply verified again
+        }
+    }
+
+    private void SaveState() => WriteAtomically(Path.Combine(_root, StateFile), JsonSerializer.SerializeToUtf8Bytes(_state));
+}

@@ -1,0 +1,215 @@
+using System.Globalization;
+using MaasImages.Engine.Platform;
+using MaasImages.Engine.Streams;
+using MaasImages.Engine.Transfer;
+
+namespace MaasImages.Engine.Layout;
+
+/// <summary>
+/// Saves images as a MAAS rack controller lays them out (rack-layout.md): content-addressed
+/// cache/, a new snapshot made of hard links, maas.meta, and <c>current</c> switched atomically.
+/// </summary>
+internal sealed class RackLayout
+{
+    public const string CurrentName = "current";
+    public const string MetaName = "maas.meta";
+    private const string SnapshotPrefix = "snapshot-";
+
+    private readonly SaveOptions _options;
+    private readonly string _root;
+    private readonly List<MaasImageVersion> _images;
+    private readonly List<(MaasImageVersion Image, string RelativePath, MaasImageFile File)> _placements = [];
+    private readonly List<DownloadItem> _downloads = [];
+    private readonly HashSet<string> _reused = new(StringComparer.Ordinal);
+    private readonly MaasMeta _currentMeta;
+    private readonly MaasMeta _newMeta;
+    private readonly string? _currentSnapshot;
+
+    public RackLayout(IReadOnlyList<MaasImageVersion> images, SaveOptions options)
+    {
+        _options = options;
+        _root = options.Destination;
+        // A snapshot holds the newest version of each product only.
+        _images = images.GroupBy(i => i.ProductName, StringComparer.Ordinal)
+            .Select(g => g.OrderBy(i => i.VersionName, StringComparer.Ordinal).Last())
+            .OrderBy(i => i.ProductName, StringComparer.Ordinal)
+            .ToList();
+        _currentSnapshot = ResolveCurrent(_root);
+        _currentMeta = _currentSnapshot is null ? MaasMeta.Empty() : MaasMeta.Load(Path.Combine(_currentSnapshot, MetaName));
+        _newMeta = _currentMeta.Clone();
+        if (options.Prune)
+        {
+            foreach (var (key, _) in _currentMeta.ImageEntries().ToList()) _newMeta.Remove(key);
+        }
+
+        foreach (var image in _images)
+        {
+            foreach (var folder in RackPlacement.SubarchFolders(image))
+            {
+                _newMeta.Set(RackPlacement.MetaKey(image, folder), RackPlacement.MetaEntry(image));
+                foreach (var file in RackPlacement.Files(image))
+                    _placements.Add((image, $"{RackPlacement.Folder(image, folder)}/{Path.GetFileName(file.Path)}", file));
+            }
+        }
+        foreach (var file in _placements.Select(p => p.File).DistinctBy(f => f.Sha256, StringComparer.Ordinal))
+        {
+            var cached = CachePath(file.Sha256);
+            if (ContentHash.Matches(cached, file.Size, file.Sha256, rehash: options.Force)) _reused.Add(file.Sha256);
+            else _downloads.Add(new DownloadItem(file.Uri, file.Sha256, file.Size, cached, file.Path));
+        }
+    }
+
+    public IReadOnlyList<DownloadItem> Downloads => _downloads;
+
+    /// <summary>True when the snapshot would be the current one again: same maas.meta, every file cached.</summary>
+    public bool NothingChanged =>
+        _currentSnapshot is not null && _downloads.Count == 0 &&
+        _newMeta.ToBytes().AsSpan().SequenceEqual(_currentMeta.ToBytes()) &&
+        _placements.All(p => File.Exists(Path.Combine(_currentSnapshot, p.RelativePath)));
+
+    public SavePlanSummary Summary()
+    {
+        var unique = _placements.Select(p => p.File).DistinctBy(f => f.Sha256, StringComparer.Ordinal).ToList();
+        return new SavePlanSummary(unique.Count, _downloads.Count, _downloads.Sum(d => d.Size),
+            _reused.Count, unique.Where(f => _reused.Contains(f.Sha256)).Sum(f => f.Size), NothingChanged);
+    }
+
+    public async Task<IReadOnlyList<MaasSavedImage>> SaveAsync(TransferEngine engine, ITransferObserver observer, CancellationToken cancellationToken)
+    {
+        Action<string> log = observer.OnMessage;
+        var nothingChanged = NothingChanged;
+        foreach (var stale in _downloads.Where(d => File.Exists(d.Destination))) File.Delete(stale.Destination); // -Force found it wrong
+        var fetched = await engine.RunAsync(_downloads, cancellationToken).ConfigureAwait(false);
+
+        string snapshot;
+        if (nothingChanged)
+        {
+            log($"Nothing changed: '{CurrentName}' stays on {Path.GetFileName(_currentSnapshot)}.");
+            snapshot = _currentSnapshot!;
+        }
+        else
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            snapshot = BuildSnapshot(observer.OnWarning);
+            SwitchCurrent(snapshot);
+            log($"'{CurrentName}' now points to {Path.GetFileName(snapshot)}.");
+            RemoveOldSnapshots(snapshot);
+            RemoveUnreferencedCache();
+        }
+        return Results(snapshot, fetched);
+    }
+
+    private string BuildSnapshot(Action<string> log)
+    {
+        var name = SnapshotPrefix + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        for (int n = 1; Directory.Exists(Path.Combine(_root, name)); n++)
+            name = $"{SnapshotPrefix}{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}-{n}";
+        var building = Path.Combine(_root, ".building-" + name);
+        if (Directory.Exists(building)) Directory.Delete(building, recursive: true);
+        Directory.CreateDirectory(building);
+        var placer = new FilePlacer(log);
+
+        // Carry everything forward (bootloaders, links, other images), then replace what changes.
+        if (_currentSnapshot is not null) CopyTreeAsLinks(_currentSnapshot, building, placer);
+        var wanted = _newMeta.ImageEntries().ToDictionary(e => string.Join('/', e.KeyPath), e => e.Entry.ToJsonString(), StringComparer.Ordinal);
+        foreach (var (key, entry) in _currentMeta.ImageEntries())
+        {
+            if (wanted.TryGetValue(string.Join('/', key), out var json) && json == entry.ToJsonString()) continue; // unchanged image
+            var folder = Path.Combine(building, key[0], key[1], key[2], key[4], key[5]);
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+        foreach (var (_, relative, file) in _placements)
+            placer.Place(CachePath(file.Sha256), Path.Combine(building, relative));
+
+        var meta = Path.Combine(building, MetaName);
+        File.WriteAllBytes(meta, _newMeta.ToBytes());
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(meta, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        var snapshot = Path.Combine(_root, name);
+        Directory.Move(building, snapshot);
+        return snapshot;
+    }
+
+    /// <summary>Files become hard links, symlinks are recreated with the same (relative) target.</summary>
+    private static void CopyTreeAsLinks(string from, string to, FilePlacer placer)
+    {
+        foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
+        {
+            var target = Path.Combine(to, entry.Name);
+            if (entry.LinkTarget is { } linkTarget)
+                File.CreateSymbolicLink(target, linkTarget);
+            else if (entry is DirectoryInfo dir)
+            {
+                Directory.CreateDirectory(target);
+                CopyTreeAsLinks(dir.FullName, target, placer);
+            }
+            else
+                placer.Place(entry.FullName, target);
+        }
+    }
+
+    /// <summary>Temp link + rename: readers see the old snapshot or the new one, never neither.</summary>
+    private void SwitchCurrent(string snapshot)
+    {
+        var temporary = Path.Combine(_root, $".{CurrentName}-{Guid.NewGuid():N}");
+        File.CreateSymbolicLink(temporary, Path.GetFileName(snapshot));
+        NativeFileSystem.RenameReplacing(temporary, Path.Combine(_root, CurrentName));
+    }
+
+    private void RemoveOldSnapshots(string keep)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(_root))
+        {
+            var name = Path.GetFileName(dir);
+            if (dir == keep || !(name.StartsWith(SnapshotPrefix, StringComparison.Ordinal) || name.StartsWith(".building-", StringComparison.Ordinal))) continue;
+            if (new DirectoryInfo(dir).LinkTarget is not null) continue;
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Cache files no snapshot links to any more (link count 1). Partials stay for resume.</summary>
+    private void RemoveUnreferencedCache()
+    {
+        var cache = Path.Combine(_root, "cache");
+        if (!Directory.Exists(cache)) return;
+        var selected = _placements.Select(p => p.File.Sha256).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(cache))
+        {
+            var name = Path.GetFileName(file);
+            if (name.Contains('.', StringComparison.Ordinal)) continue; // *.partial, *.partial.json
+            var links = NativeFileSystem.GetLinkCount(file);
+            if (links == 1 || (links is null && !selected.Contains(name))) File.Delete(file);
+        }
+    }
+
+    private List<MaasSavedImage> Results(string snapshot, IReadOnlyList<FileResult> fetched)
+    {
+        var downloadedBySha = fetched.ToDictionary(r => r.Item.Sha256, r => r.BytesDownloaded, StringComparer.Ordinal);
+        var counted = new HashSet<string>(StringComparer.Ordinal);
+        var results = new List<MaasSavedImage>();
+        foreach (var image in _images)
+        {
+            var mine = _placements.Where(p => p.Image == image).ToList();
+            long downloaded = 0, reused = 0;
+            foreach (var file in mine.Select(p => p.File).DistinctBy(f => f.Sha256, StringComparer.Ordinal))
+            {
+                if (downloadedBySha.TryGetValue(file.Sha256, out var bytes) && counted.Add(file.Sha256)) downloaded += bytes;
+                else if (!downloadedBySha.ContainsKey(file.Sha256)) reused += file.Size;
+            }
+            results.Add(new MaasSavedImage(image, SaveLayout.Rack, snapshot,
+                mine.Select(p => Path.Combine(snapshot, p.RelativePath)).ToList(), downloaded, reused));
+        }
+        return results;
+    }
+
+    private string CachePath(string sha256) => Path.Combine(_root, "cache", sha256);
+
+    /// <summary>The snapshot folder <c>current</c> points to, if any.</summary>
+    internal static string? ResolveCurrent(string root)
+    {
+        var current = new DirectoryInfo(Path.Combine(root, CurrentName));
+        if (!current.Exists) return null;
+        return current.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? current.FullName;
+    }
+}

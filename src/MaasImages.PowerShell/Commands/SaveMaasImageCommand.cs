@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Management.Automation;
+using MaasImages.Engine.Layout;
+using MaasImages.Engine.Streams;
+using MaasImages.Engine.Transfer;
+using MaasImages.PowerShell.Infrastructure;
+
+namespace MaasImages.PowerShell.Commands;
+
+/// <summary>
+/// Downloads, verifies and lays out image versions: as a MAAS rack controller does (default) or as
+/// a servable simplestreams mirror. Collects the whole pipeline input, plans once, then downloads.
+/// </summary>
+[Cmdlet(VerbsData.Save, "MaasImage", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[OutputType(typeof(MaasSavedImage))]
+public sealed class SaveMaasImageCommand : AsyncPSCmdlet, ITransferObserver
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+    private const int OverallActivityId = 1;
+
+    private readonly List<MaasImageVersion> _images = [];
+    private readonly ConcurrentDictionary<string, int> _childIds = new(StringComparer.Ordinal);
+    private int _nextChildId = OverallActivityId + 1;
+
+    /// <summary>Image versions from Get-MaasImageVersion.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public MaasImageVersion[]? InputObject { get; set; }
+
+    /// <summary>The destination folder (boot-resources for Rack, the mirror root for Mirror). Wildcards allowed.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>The destination folder, taken literally.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string? LiteralPath { get; set; }
+
+    [Parameter]
+    public SaveLayout Layout { get; set; } = SaveLayout.Rack;
+
+    /// <summary>Files downloaded at once.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 4;
+
+    /// <summary>Re-hash everything already present and re-fetch what is wrong.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Remove what is no longer selected (Mirror: files of other versions; Rack: other images).</summary>
+    [Parameter]
+    public SwitchParameter Prune { get; set; }
+
+    /// <summary>Emit a MaasSavedImage per image.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>Attempts per file after a transient failure (network, stall, 408/429/5xx).</summary>
+    [Parameter]
+    [ValidateRange(0, 100)]
+    public int MaximumRetryCount { get; set; } = 5;
+
+    /// <summary>First wait between attempts, doubled each time (Retry-After wins).</summary>
+    [Parameter]
+    [ValidateRange(0, 3600)]
+    public int RetryIntervalSec { get; set; } = 1;
+
+    /// <summary>Seconds without a byte before a transfer counts as stalled and is retried.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int StallTimeoutSec { get; set; } = 60;
+
+    /// <summary>Seconds to wait for another run that holds the destination.</summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; } = 60;
+
+    /// <summary>An HTTP proxy for the downloads (default: HTTP(S)_PROXY / NO_PROXY).</summary>
+    [Parameter]
+    public Uri? Proxy { get; set; }
+
+    [Parameter]
+    [Credential]
+    public PSCredential? ProxyCredential { get; set; }
+
+    private string? _destination;
+
+    protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
+    {
+        _destination = ResolveDestination();
+        return Task.CompletedTask;
+    }
+
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        _images.AddRange(InputObject ?? []);
+        return Task.CompletedTask;
+    }
+
+    protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
+    {
+        if (_images.Count == 0)
+        {
+            EmitWarning("No image versions came down the pipeline: nothing to save.");
+            return;
+        }
+        var options = new SaveOptions
+        {
+            Destination = _destination!,
+            Layout = Layout,
+            Force = Force.IsPresent,
+            Prune = Prune.IsPresent,
+            LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
+            Transfer = new TransferOptions
+            {
+                ThrottleLimit = ThrottleLimit,
+                MaxAttempts = MaximumRetryCount + 1,
+                RetryBaseDelay = TimeSpan.FromSeconds(RetryIntervalSec),
+                StallTimeout = TimeSpan.FromSeconds(StallTimeoutSec),
+                Force = Force.IsPresent,
+                Client = HttpClientProvider.ForProxy(Proxy, ProxyCredential?.GetNetworkCredential()),
+            },
+        };
+
+        // Engine errors (lock, disk space, checksum, download) end the command with their ids.
+        {
+            // -WhatIf: the plan only reads the destination.
+            var plan = ImageSaver.Plan(_images, options);
+            var description = plan.NothingChanged
+                ? $"Save {_images.Count} image version(s) ({Layout}): everything is already there, nothing to fetch"
+                : string.Format(CultureInfo.InvariantCulture, "Save {0} image version(s) ({1}): fetch {2} of {3} file(s), {4} ({5:N0} bytes); reuse {6} file(s), {7}",
+                    _images.Count, Layout, plan.FilesToFetch, plan.Files, ByteSize.Format(plan.BytesToFetch), plan.BytesToFetch, plan.FilesReused, ByteSize.Format(plan.BytesReused));
+            if (!await ShouldProcessAsync(_destination!, description).ConfigureAwait(false)) return;
+
+            var saved = await ImageSaver.SaveAsync(_images, options, this, cancellationToken).ConfigureAwait(false);
+            if (PassThru.IsPresent) Emit(saved, enumerateCollection: true);
+        }
+    }
+
+    private string ResolveDestination()
+    {
+        if (LiteralPath is not null) return SessionState.Path.GetUnresolvedProviderPathFromPSPath(LiteralPath);
+        if (WildcardPattern.ContainsWildcardCharacters(Path))
+        {
+            var resolved = GetResolvedProviderPathFromPSPath(Path, out _);
+            if (resolved.Count != 1)
+            {
+                ThrowTerminatingError(ErrorRecords.Create("AmbiguousPath", ErrorCategory.InvalidArgument,
+                    $"'{Path}' matches {resolved.Count} folders; the destination must be exactly one.", Path));
+            }
+            return resolved[0];
+        }
+        return SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+    }
+
+    // ITransferObserver: called from engine threads, marshalled to the pipeline thread.
+
+    void ITransferObserver.OnProgress(TransferSnapshot snapshot)
+    {
+        var overall = new ProgressRecord(OverallActivityId, "Saving MAAS images",
+            string.Format(CultureInfo.InvariantCulture, "{0} of {1} at {2}/s, {3} of {4} files",
+                ByteSize.Format(snapshot.BytesDone), ByteSize.Format(snapshot.BytesTotal), ByteSize.Format((long)snapshot.BytesPerSecond),
+                snapshot.FilesDone, snapshot.FilesTotal))
+        {
+            PercentComplete = snapshot.BytesTotal > 0 ? (int)Math.Min(100, snapshot.BytesDone * 100 / snapshot.BytesTotal) : 100,
+            SecondsRemaining = snapshot.Remaining is { } left ? (int)Math.Min(int.MaxValue, left.TotalSeconds) : -1,
+            RecordType = snapshot.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+        };
+        var records = new List<ProgressRecord>();
+        var active = snapshot.Active.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in snapshot.Active)
+        {
+            var id = _childIds.GetOrAdd(file.Name, _ => Interlocked.Increment(ref _nextChildId));
+            records.Add(new ProgressRecord(id, file.Name, $"{ByteSize.Format(file.BytesDone)} of {ByteSize.Format(file.Size)}")
+            {
+                ParentActivityId = OverallActivityId,
+                PercentComplete = file.Size > 0 ? (int)Math.Min(100, file.BytesDone * 100 / file.Size) : 100,
+            });
+        }
+        foreach (var (name, id) in _childIds.ToArray())
+        {
+            if (active.Contains(name) && !snapshot.Completed) continue;
+            _childIds.TryRemove(name, out _);
+            records.Add(new ProgressRecord(id, name, "done") { ParentActivityId = OverallActivityId, RecordType = ProgressRecordType.Completed });
+        }
+        records.Add(overall);
+        foreach (var record in records) EmitProgress(record);
+    }
+
+    void ITransferObserver.OnFileCompleted(FileResult result) =>
+        EmitVerbose(string.Format(CultureInfo.InvariantCulture, "{0}: {1} ({2:N0} bytes) fetched in {3:0.0} s, {4} attempt(s), sha256 verified",
+            result.Item.Name, ByteSize.Format(result.Item.Size), result.BytesDownloaded, result.Elapsed.TotalSeconds, result.Attempts));
+
+    void ITransferObserver.OnMessage(string message) => EmitVerbose(message);
+
+    void ITransferObserver.OnWarning(string message) => EmitWarning(message);
+}
