@@ -26,11 +26,11 @@ internal sealed class FileFetcher
     {
         _options = options;
         _client = options.Client ?? HttpClientProvider.Shared;
-        _retry = new ResiliencePipelineBuilder()
+        _retry = options.MaxAttempts <= 1 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<TransientTransferException>(),
-                MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
+                MaxRetryAttempts = options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,
