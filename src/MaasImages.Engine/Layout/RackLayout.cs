@@ -116,7 +116,11 @@ internal sealed class RackLayout
         {
             if (wanted.TryGetValue(string.Join('/', key), out var json) && json == entry.ToJsonString()) continue; // unchanged image
             var folder = Path.Combine(building, key[0], key[1], key[2], key[4], key[5]);
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            if (!Directory.Exists(folder)) continue;
+            Directory.Delete(folder, recursive: true);
+            // Folders left empty (os/arch/subarch/release) go too, so the tree holds only what maas.meta lists.
+            for (var parent = Path.GetDirectoryName(folder); parent is not null && parent.Length > building.Length && !Directory.EnumerateFileSystemEntries(parent).Any(); parent = Path.GetDirectoryName(parent))
+                Directory.Delete(parent);
         }
         foreach (var (_, relative, file) in _placements)
             placer.Place(CachePath(file.Sha256), Path.Combine(building, relative));
