@@ -85,13 +85,17 @@ internal sealed class MirrorLayout
         }).ToList();
     }
 
-    /// <summary>The index and the products documents of the selected images, every form upstream offers, unchanged.</summary>
+    /// <summary>
+    /// The index and every products document it names, every form upstream offers, unchanged: the
+    /// index cannot be edited without breaking its signature, so the mirror must hold all it names
+    /// to stay a readable stream (documents are small; only selected files are downloaded).
+    /// </summary>
     private async Task SaveMetadataAsync(Action<string> log, CancellationToken cancellationToken)
     {
         foreach (var stream in _images.Select(i => i.Stream).Distinct())
         {
             var documents = new List<string> { stream.IndexPath };
-            documents.AddRange(stream.Contents.Where(c => _images.Any(i => i.Stream == stream && i.ContentId == c.ContentId)).Select(c => c.Path));
+            documents.AddRange(stream.Contents.Select(c => c.Path));
             foreach (var document in documents)
             {
                 foreach (var variant in Variants(document))

@@ -245,10 +245,12 @@ public sealed class SaveLayoutTests : IAsyncLifetime
         foreach (var file in images.SelectMany(i => i.Files))
             Assert.Equal(file.Sha256, Sha256(Path.Combine(Root, file.Path)));
         Assert.All(saved, s => Assert.Equal(Root, s.Path));
-        foreach (var doc in new[] { TempStream.Index, TempStream.V3Products })
+        // Every document the (signed, unchangeable) index names, so the mirror is a complete stream.
+        foreach (var doc in new[] { TempStream.Index, TempStream.V3Products, TempStream.CentosProducts, TempStream.BootloaderProducts })
             Assert.Equal(File.ReadAllBytes(_served.PathOf(doc)), File.ReadAllBytes(Path.Combine(Root, doc)));
-        // Only documents of the selected content: CentOS and bootloaders were not selected.
-        Assert.False(File.Exists(Path.Combine(Root, TempStream.CentosProducts)));
+        // ...but only the selected files.
+        Assert.False(Directory.Exists(Path.Combine(Root, "centos")));
+        Assert.False(Directory.Exists(Path.Combine(Root, "noble")));
         // The saved mirror is itself a stream that lists the same images.
         var mirrored = await StreamClient.OpenAsync(StreamSource.Resolve(null, Root), false, CancellationToken.None);
         var again = await StreamClient.GetImageVersionsAsync(mirrored, mirrored.Contents.Single(c => c.ContentId.EndsWith(":v3:download", StringComparison.Ordinal)),
