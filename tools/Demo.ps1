@@ -2,7 +2,8 @@
 <#
 .SYNOPSIS
     The main job, end to end, on the bundled sample stream (no network needed): read the stream,
-    list its images, pick the newest amd64 ones, and show what they hold.
+    list its images, pick the newest amd64 ones, save them as a rack controller lays them out and
+    as a mirror, and show what was written.
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
@@ -13,6 +14,7 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath -Force
+if (Test-Path $Destination) { Remove-Item $Destination -Recurse -Force } # the demo starts clean
 if (-not $Source) { $Source = Join-Path (Split-Path $ModulePath) 'samples/stream' }
 
 Write-Host "== Get-MaasStream -Source $Source"
@@ -30,4 +32,22 @@ $unique = $latest.Files | Sort-Object Sha256 -Unique
 $total = ($unique | Measure-Object Size -Sum).Sum
 Write-Host ("{0} image versions, {1} files, {2} unique files ({3} bytes) to fetch." -f `
         $latest.Count, ($latest.Files | Measure-Object).Count, $unique.Count, $total)
-Write-Host "(Saving into $Destination arrives with Save-MaasImage.)"
+
+$rack = Join-Path $Destination 'boot-resources'
+$mirror = Join-Path $Destination 'mirror'
+Write-Host "== Save-MaasImage -Path $rack   (rack layout, as a MAAS rack controller)"
+$saved = $latest | Save-MaasImage -Path $rack -PassThru
+$saved | Format-Table ProductName, VersionName, BytesDownloaded, BytesReused | Out-String -Width 120 | Write-Host
+Write-Host ("current -> {0}" -f (Get-Item (Join-Path $rack 'current')).LinkTarget)
+Get-ChildItem -Recurse -File (Join-Path $rack 'current/') | ForEach-Object {
+    '  {0,-70} {1,8}' -f [IO.Path]::GetRelativePath($rack, $_.FullName), $_.Length
+} | Write-Host
+
+Write-Host '== Again: nothing new, so nothing is fetched and current stays'
+$again = $latest | Save-MaasImage -Path $rack -PassThru
+Write-Host ("bytes downloaded: {0}, current -> {1}" -f ($again | Measure-Object BytesDownloaded -Sum).Sum, (Get-Item (Join-Path $rack 'current')).LinkTarget)
+
+Write-Host "== Save-MaasImage -Path $mirror -Layout Mirror   (a stream MAAS can use as a boot source)"
+$latest | Save-MaasImage -Path $mirror -Layout Mirror
+Get-MaasStream -Source $mirror | Format-Table | Out-String -Width 120 | Write-Host
+Write-Host ("mirror holds {0} files, {1} bytes" -f (Get-ChildItem -Recurse -File $mirror | Measure-Object Length -Sum).Count, (Get-ChildItem -Recurse -File $mirror | Measure-Object Length -Sum).Sum)

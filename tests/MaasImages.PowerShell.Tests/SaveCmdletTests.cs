@@ -1,0 +1,81 @@
+using System.Management.Automation;
+using MaasImages.Engine.Layout;
+using MaasImages.TestServer;
+
+namespace MaasImages.PowerShell.Tests;
+
+/// <summary>Save-MaasImage in-process: progress records, -WhatIf, error ids, path resolution.</summary>
+public sealed class SaveCmdletTests : IAsyncLifetime
+{
+    private readonly PowerShellSession _session = new();
+    private readonly string _destination = Path.Combine(Path.GetTempPath(), "maasimages-save-" + Guid.NewGuid().ToString("N"));
+    private StreamServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await StreamServer.StartAsync(PowerShellSession.SampleStream);
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _session.Dispose();
+        if (Directory.Exists(_destination)) Directory.Delete(_destination, recursive: true);
+    }
+
+    private Dictionary<string, object?> Vars => new() { ["url"] = _server.BaseUri.AbsoluteUri, ["dest"] = _destination };
+
+    [Fact]
+    public void Progress_shows_an_overall_bar_with_child_bars_and_always_ends_with_completed()
+    {
+        _server.Faults.Add("*", Fault.Throttle(150_000), count: -1); // long enough for a few 250 ms ticks
+        using var ps = _session.Create("Get-MaasImageVersion -Source $url -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
+        ps.Invoke();
+        Assert.Empty(ps.Streams.Error);
+        var progress = ps.Streams.Progress.ToList();
+        var overall = progress.Where(p => p.ActivityId == 1).ToList();
+        Assert.NotEmpty(overall);
+        Assert.Equal(ProgressRecordType.Completed, overall[^1].RecordType);
+        Assert.Contains(progress, p => p.ParentActivityId == 1 && p.RecordType == ProgressRecordType.Processing);
+        Assert.All(progress.Where(p => p.ParentActivityId == 1).GroupBy(p => p.ActivityId),
+            child => Assert.Equal(ProgressRecordType.Completed, child.Last().RecordType));
+        Assert.Contains(overall, p => p.StatusDescription.Contains("/s", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void WhatIf_reports_the_plan_and_touches_nothing()
+    {
+        var result = _session.Run("Get-MaasImageVersion -Source $url -Release jammy -Latest | Save-MaasImage -Path $dest -WhatIf -PassThru", Vars);
+        Assert.Empty(result.Errors);
+        Assert.Empty(result.Output);
+        Assert.False(Directory.Exists(_destination));
+        Assert.DoesNotContain(_server.Requests, r => !r.Path.Contains("streams/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_relative_path_is_resolved_against_the_powershell_location_and_PassThru_emits_saved_images()
+    {
+        Directory.CreateDirectory(_destination);
+        var result = _session.Run("Set-Location $dest; Get-MaasImageVersion -Source $url -Release noble -Arch arm64 -Latest | Save-MaasImage ./br -PassThru", Vars);
+        Assert.Empty(result.Errors);
+        var saved = result.Objects<MaasSavedImage>();
+        Assert.Equal(2, saved.Length);
+        Assert.All(saved, s => Assert.StartsWith(Path.Combine(_destination, "br"), s.Path, StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(_destination, "br", "current", "maas.meta")));
+    }
+
+    [Fact]
+    public void Engine_failures_end_the_command_with_their_stable_id()
+    {
+        _server.Faults.Add("*boot-kernel", Fault.Status(404), count: -1);
+        var result = _session.Run("try { Get-MaasImageVersion -Source $url -Release noble -Arch arm64 -Latest | Save-MaasImage -Path $dest -ErrorAction Stop } catch { $_.FullyQualifiedErrorId; $_.CategoryInfo.Category }", Vars);
+        Assert.StartsWith("DownloadFailed,", result.Output[0].ToString(), StringComparison.Ordinal);
+        Assert.Equal(nameof(ErrorCategory.ConnectionError), result.Output[1].ToString());
+    }
+
+    [Fact]
+    public void Declared_parameters_match_the_issue()
+    {
+        var result = _session.Run("(Get-Command Save-MaasImage).Parameters.Keys");
+        var names = result.Output.Select(o => o.ToString()).ToHashSet();
+        foreach (var name in new[] { "InputObject", "Path", "LiteralPath", "Layout", "ThrottleLimit", "Force", "PassThru", "WhatIf", "Confirm", "Prune", "Proxy", "ProxyCredential" })
+            Assert.Contains(name, names);
+    }
+}
