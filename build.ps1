@@ -115,5 +115,6 @@ switch ($Task) {
         Invoke-Build
         Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tools/Bench.ps1'),
             '-ModulePath', (Join-Path $ModuleOut 'MaasImages.psd1'), '-WorkFolder', (Join-Path $Out 'bench'))
+        Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tools/Bench-Download.ps1'), '-ModulePath', (Join-Path $ModuleOut 'MaasImages.psd1'), '-WorkFolder', (Join-Path $Out 'bench-download'))
     }
 }
