@@ -498,6 +498,9 @@ try {
     }
     Save-JsonDocument 'streams/v1/index.json' ([ordered]@{ format = 'index:1.0'; index = $index; updated = $IndexUpdated })
 
+    # Signed forms (.sjson, .json.gpg) with a throwaway key, like images.maas.io publishes.
+    & (Join-Path $PSScriptRoot 'Protect-SampleStream.ps1') -StreamRoot $StreamRoot
+
     $files = @(Get-ChildItem -LiteralPath $StreamRoot -Recurse -File)
     $bytes = ($files | Measure-Object -Property Length -Sum).Sum
     Write-Host ("New-SampleStream: wrote {0} files, {1:N0} bytes, to {2}" -f $files.Count, $bytes, $StreamRoot)

@@ -20,7 +20,7 @@ public sealed class CmdletTests : IDisposable
         Assert.Empty(result.Errors);
         var stream = Assert.Single(result.Objects<MaasStream>());
         Assert.Equal("stable", stream.Name);
-        Assert.Equal(StreamSignatureStatus.Unsigned, stream.SignatureStatus);
+        Assert.Equal(StreamSignatureStatus.Verified, stream.SignatureStatus); // signed sample, trusted key via $env:MAASIMAGES_KEYRING
         Assert.Equal(16, stream.ProductCount);
     }
 
@@ -137,7 +137,7 @@ public sealed class CmdletTests : IDisposable
     public async Task Stop_cancels_a_read_from_a_stalled_server_promptly()
     {
         await using var server = await StreamServer.StartAsync(PowerShellSession.SampleStream);
-        server.Faults.Add("*index.json", Fault.Stall(0, TimeSpan.FromMinutes(5)), count: -1);
+        server.Faults.Add("*index.sjson", Fault.Stall(0, TimeSpan.FromMinutes(5)), count: -1);
         using var ps = _session.Create("Get-MaasStream -Source $url", new Dictionary<string, object?> { ["url"] = server.BaseUri.AbsoluteUri });
         var pending = ps.BeginInvoke();
         await Task.Delay(500);

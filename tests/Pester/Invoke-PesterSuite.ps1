@@ -23,6 +23,9 @@ $repo = Resolve-Path (Join-Path $PSScriptRoot '../..')
 $env:MAASIMAGES_TEST_MODULE = (Resolve-Path $ModulePath).Path
 $env:MAASIMAGES_TEST_SERVER = Join-Path $repo "tests/TestServer/bin/$Configuration/net10.0/MaasImages.TestServer.dll"
 $env:MAASIMAGES_TEST_SAMPLE = Join-Path $repo 'samples/stream'
+# The sample stream is signed with a throwaway key: trust it the way a user would.
+$env:MAASIMAGES_TEST_SAMPLE_KEY = Join-Path $repo 'samples/keys/sample-signing-key.asc'
+$env:MAASIMAGES_KEYRING = $env:MAASIMAGES_TEST_SAMPLE_KEY
 
 $config = New-PesterConfiguration
 $config.Run.Path = $PSScriptRoot

@@ -30,7 +30,11 @@ internal sealed class MetadataDocument : IDisposable
     public bool IsSigned => ClearSigned is not null;
     public JsonDocument Json { get; }
 
-    public static MetadataDocument Parse(string name, Uri uri, byte[] raw)
+    /// <param name="name">Stream-relative path, for messages.</param>
+    /// <param name="uri">Where it came from.</param>
+    /// <param name="raw">The bytes as fetched.</param>
+    /// <param name="verify">Checks a cleartext signature before the body is parsed (null: not checked).</param>
+    public static MetadataDocument Parse(string name, Uri uri, byte[] raw, Action<ClearSignedMessage>? verify = null)
     {
         ClearSignedMessage? signed = null;
         int lineOffset = 0;
@@ -40,6 +44,7 @@ internal sealed class MetadataDocument : IDisposable
             if (ClearSignedMessage.LooksSigned(raw))
             {
                 signed = ClearSignedMessage.Parse(DecodeUtf8(raw, name), name);
+                verify?.Invoke(signed);
                 lineOffset = signed.FirstBodyLine - 1;
                 json = JsonDocument.Parse(signed.Body, ParseOptions);
             }

@@ -16,8 +16,6 @@ public enum MaasContentKind
 /// <summary>What is known about the signature of a stream's metadata.</summary>
 public enum StreamSignatureStatus
 {
-    /// <summary>Signed, but the signature has not been verified.</summary>
-    NotChecked,
     /// <summary>Signed and verified against the keyring.</summary>
     Verified,
     /// <summary>The documents carry no signature.</summary>
@@ -62,15 +60,18 @@ public sealed class MaasContent
 public sealed class MaasStream
 {
     internal MaasStream(string name, StreamSource source, string indexPath, Uri indexUri, DateTimeOffset? updated,
-        bool signed, StreamSignatureStatus signatureStatus, IReadOnlyList<MaasContent> contents, byte[] indexBytes)
+        SignatureMode mode, StreamSignatureStatus signatureStatus, Security.SignerInfo? signer, Security.Keyring? keyring,
+        IReadOnlyList<MaasContent> contents, byte[] indexBytes)
     {
         Name = name;
         Source = source;
         IndexPath = indexPath;
         IndexUri = indexUri;
         Updated = updated;
-        Signed = signed;
+        Mode = mode;
         SignatureStatus = signatureStatus;
+        Signer = signer;
+        Keyring = keyring;
         Contents = contents;
         IndexBytes = indexBytes;
     }
@@ -81,13 +82,26 @@ public sealed class MaasStream
     public string IndexPath { get; }
     public Uri IndexUri { get; }
     public DateTimeOffset? Updated { get; }
-    public bool Signed { get; }
+    /// <summary>The index carries a signature (cleartext .sjson or detached .json.gpg).</summary>
+    public bool Signed => Mode != SignatureMode.None;
+    /// <summary>The signature was checked against the keyring and is good.</summary>
+    public bool Verified => SignatureStatus == StreamSignatureStatus.Verified;
     public StreamSignatureStatus SignatureStatus { get; }
+    /// <summary>Fingerprint of the signing (primary) key, when verified.</summary>
+    public string? SignedBy => Signer?.Fingerprint;
+    /// <summary>User id of the signing key, when verified.</summary>
+    public string? SignerUserId => Signer?.UserId;
+    /// <summary>Id of the key (or subkey) that made the signature, when verified.</summary>
+    public string? SignerKeyId => Signer?.KeyId;
     public IReadOnlyList<MaasContent> Contents { get; }
     public int ProductCount => Contents.Sum(c => c.ProductCount);
     public string[] ContentIds => Contents.Select(c => c.ContentId).ToArray();
 
     internal StreamSource Source { get; }
+    internal SignatureMode Mode { get; }
+    internal Security.SignerInfo? Signer { get; }
+    /// <summary>The keyring the index was verified with; products documents are checked with it too.</summary>
+    internal Security.Keyring? Keyring { get; }
     /// <summary>The index exactly as fetched (mirrors keep it byte-for-byte).</summary>
     internal byte[] IndexBytes { get; }
 
@@ -182,7 +196,9 @@ public sealed class MaasImageVersion
     public MaasStream Stream { get; }
     public string StreamName => Stream.Name;
     public bool Signed => Stream.Signed;
+    public bool Verified => Stream.Verified;
     public StreamSignatureStatus SignatureStatus => Stream.SignatureStatus;
+    public string? SignedBy => Stream.SignedBy;
 
     private System.Collections.ObjectModel.ReadOnlyDictionary<string, string> BuildProperties()
     {

@@ -45,9 +45,14 @@ public abstract class StreamReadingCmdlet : AsyncPSCmdlet
     protected async Task<MaasStream> OpenStreamAsync(StreamSource source, CancellationToken cancellationToken)
     {
         EmitVerbose($"Reading stream index from {source}");
-        var stream = await StreamClient.OpenAsync(source, SkipSignatureCheck.IsPresent, cancellationToken).ConfigureAwait(false);
-        if (stream.Signed && SkipSignatureCheck.IsPresent)
-            EmitWarning($"Stream '{stream.Name}': signature not checked (-SkipSignatureCheck).");
+        var options = new StreamReadOptions { SkipSignatureCheck = SkipSignatureCheck.IsPresent, KeyringPath = Keyring };
+        var stream = await StreamClient.OpenAsync(source, options, cancellationToken).ConfigureAwait(false);
+        if (stream.SignatureStatus == StreamSignatureStatus.Skipped)
+            EmitWarning($"Stream '{stream.Name}' is signed, but its signature was not checked (-SkipSignatureCheck): its metadata is trusted as is.");
+        else if (stream.SignatureStatus == StreamSignatureStatus.Unsigned)
+            EmitWarning($"Stream '{stream.Name}' is not signed; reading it unverified because of -SkipSignatureCheck.");
+        else
+            EmitVerbose($"Stream '{stream.Name}': signature verified, key {stream.SignedBy} ({stream.SignerUserId}).");
         CompletionCatalog.Remember(stream);
         return stream;
     }

@@ -29,7 +29,7 @@ public sealed class SaveLayoutTests : IAsyncLifetime
 
     private async Task<List<MaasImageVersion>> Select(ImageQuery query)
     {
-        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, _server.BaseUri.AbsoluteUri), false, CancellationToken.None);
+        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, _server.BaseUri.AbsoluteUri), true, CancellationToken.None); // an editable, unsigned copy
         var all = new List<MaasImageVersion>();
         foreach (var content in stream.Contents.Where(c => c.Kind == MaasContentKind.Images))
             all.AddRange(await StreamClient.GetImageVersionsAsync(stream, content, query, CancellationToken.None));
@@ -252,7 +252,7 @@ public sealed class SaveLayoutTests : IAsyncLifetime
         Assert.False(Directory.Exists(Path.Combine(Root, "centos")));
         Assert.False(Directory.Exists(Path.Combine(Root, "noble")));
         // The saved mirror is itself a stream that lists the same images.
-        var mirrored = await StreamClient.OpenAsync(StreamSource.Resolve(null, Root), false, CancellationToken.None);
+        var mirrored = await StreamClient.OpenAsync(StreamSource.Resolve(null, Root), true, CancellationToken.None);
         var again = await StreamClient.GetImageVersionsAsync(mirrored, mirrored.Contents.Single(c => c.ContentId.EndsWith(":v3:download", StringComparison.Ordinal)),
             Amd64Latest("jammy"), CancellationToken.None);
         Assert.Equal(images.Select(i => i.ToString()), again.Select(i => i.ToString()));

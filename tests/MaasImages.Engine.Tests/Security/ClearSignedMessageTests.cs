@@ -56,18 +56,19 @@ public sealed class ClearSignedMessageTests
         foreach (var doc in new[] { TempStream.V3Products, TempStream.CentosProducts, TempStream.BootloaderProducts })
             temp.Write(Path.ChangeExtension(doc, ".sjson"), Armor(temp.Read(doc)));
 
-        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, temp.Root), false, CancellationToken.None);
+        // The armor here carries no real signature: read it unverified.
+        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, temp.Root), true, CancellationToken.None);
         Assert.Equal("streams/v1/index.sjson", stream.IndexPath);
         Assert.True(stream.Signed);
-        Assert.Equal(StreamSignatureStatus.NotChecked, stream.SignatureStatus);
+        Assert.Equal(StreamSignatureStatus.Skipped, stream.SignatureStatus);
         Assert.All(stream.Contents, c => Assert.EndsWith(".sjson", c.Path, StringComparison.Ordinal));
 
         var v3 = stream.Contents.Single(c => c.ContentId.EndsWith(":v3:download", StringComparison.Ordinal));
         var images = await StreamClient.GetImageVersionsAsync(stream, v3, new ImageQuery(), CancellationToken.None);
         Assert.Equal(18, images.Count);
 
-        var skipped = await StreamClient.OpenAsync(StreamSource.Resolve(null, temp.Root), true, CancellationToken.None);
-        Assert.Equal(StreamSignatureStatus.Skipped, skipped.SignatureStatus);
+        var error = await Assert.ThrowsAsync<SignatureInvalidException>(() => StreamClient.OpenAsync(StreamSource.Resolve(null, temp.Root), false, CancellationToken.None));
+        Assert.Equal("SignatureInvalid", error.ErrorId);
     }
 
     [Fact]
@@ -76,7 +77,7 @@ public sealed class ClearSignedMessageTests
         using var temp = new TempStream();
         temp.Write("streams/v1/index.sjson", Armor("{\n\"format\": \"index:1.0\",\n\"index\": {,}\n}"));
         var error = await Assert.ThrowsAsync<MalformedDocumentException>(() =>
-            StreamClient.OpenAsync(StreamSource.Resolve(null, temp.Root), false, CancellationToken.None));
+            StreamClient.OpenAsync(StreamSource.Resolve(null, temp.Root), true, CancellationToken.None));
         Assert.Contains("line 6", error.Message, StringComparison.Ordinal); // 3 armor lines + body line 3
     }
 

@@ -11,7 +11,8 @@ namespace MaasImages.Engine.Tests.Streams;
 /// <summary>Every way a stream can be wrong ends in a typed error with a stable id, naming what is wrong.</summary>
 public sealed class BadInputTests
 {
-    private static Task<MaasStream> Open(string source) => StreamClient.OpenAsync(StreamSource.Resolve(null, source), false, CancellationToken.None);
+    // Edited copies are unsigned: read them as a user would, with -SkipSignatureCheck.
+    private static Task<MaasStream> Open(string source) => StreamClient.OpenAsync(StreamSource.Resolve(null, source), true, CancellationToken.None);
 
     private static async Task<IReadOnlyList<MaasImageVersion>> ReadV3(TempStream temp)
     {
@@ -175,11 +176,11 @@ public sealed class BadInputTests
     public async Task A_stalled_server_is_cancelled_promptly()
     {
         await using var server = await StreamServer.StartAsync(RepoPaths.SampleStream);
-        server.Faults.Add("*index.json", Fault.Stall(0, TimeSpan.FromMinutes(5)), count: -1);
+        server.Faults.Add("*index.sjson", Fault.Stall(0, TimeSpan.FromMinutes(5)), count: -1);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            StreamClient.OpenAsync(StreamSource.Resolve(null, server.BaseUri.AbsoluteUri), false, cts.Token));
+            StreamClient.OpenAsync(StreamSource.Resolve(null, server.BaseUri.AbsoluteUri), true, cts.Token));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"cancellation took {watch.Elapsed}");
     }
 

@@ -20,7 +20,7 @@ public sealed class ProductCatalogTests
                "20250718": {"items": {"k": {"ftype": "boot-kernel", "path": "a/k3", "sha256": "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc", "size": 3}}},
                "20240604": {"items": {}}}}}}
             """);
-        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, temp.Root), false, CancellationToken.None);
+        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, temp.Root), true, CancellationToken.None);
         var images = await StreamClient.GetImageVersionsAsync(stream, stream.Contents.Single(), new ImageQuery(), CancellationToken.None);
 
         // "20240604" has no items, so it is not an image; the others sort ordinally.

@@ -22,7 +22,7 @@ public sealed class RealFixtureTests
 
     private static async Task<(MaasStream Stream, List<MaasImageVersion> Images)> ReadAll(TempStream temp, ImageQuery? query = null)
     {
-        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, temp.Root), false, CancellationToken.None);
+        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, temp.Root), true, CancellationToken.None); // upstream samples are unsigned copies
         var images = new List<MaasImageVersion>();
         foreach (var content in stream.Contents.Where(c => c.Kind == MaasContentKind.Images))
             images.AddRange(await StreamClient.GetImageVersionsAsync(stream, content, query ?? new ImageQuery(), CancellationToken.None));
@@ -37,7 +37,7 @@ public sealed class RealFixtureTests
 
         Assert.Equal("stable", stream.Name);
         Assert.False(stream.Signed);
-        Assert.Equal(StreamSignatureStatus.Unsigned, stream.SignatureStatus);
+        Assert.Equal(StreamSignatureStatus.Unsigned, stream.SignatureStatus); // read with skipSignatureCheck
         Assert.Equal(new DateTimeOffset(2025, 7, 24, 8, 1, 49, TimeSpan.Zero), stream.Updated);
         Assert.Equal(
             ["com.ubuntu.maas:stable:1:bootloader-download", "com.ubuntu.maas:stable:centos-bases-download", "com.ubuntu.maas:stable:v3:download"],
@@ -160,7 +160,7 @@ public sealed class RealFixtureTests
                 "path": "streams/v1/com.ubuntu.cloud:released:download.json", "products": ["com.ubuntu.cloud:server:16.04:amd64"]}}}
             """);
         temp.Write("streams/v1/com.ubuntu.cloud:released:download.json", File.ReadAllText(Path.Combine(RepoPaths.RealFixtures, "good_manifest.json")));
-        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, temp.Root), false, CancellationToken.None);
+        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, temp.Root), true, CancellationToken.None);
         var content = Assert.Single(stream.Contents);
         Assert.Equal(MaasContentKind.Unknown, content.Kind);
 

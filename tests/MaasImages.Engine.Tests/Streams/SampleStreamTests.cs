@@ -32,7 +32,8 @@ public sealed class SampleStreamTests
     {
         var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, RepoPaths.SampleStream), false, CancellationToken.None);
         AssertSampleShape(stream, await ListAsync(stream));
-        Assert.Equal("streams/v1/index.json", stream.IndexPath);
+        Assert.Equal("streams/v1/index.sjson", stream.IndexPath); // the signed form first, like MAAS
+        Assert.Equal(StreamSignatureStatus.Verified, stream.SignatureStatus);
     }
 
     [Fact]
@@ -42,6 +43,7 @@ public sealed class SampleStreamTests
         var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, url), false, CancellationToken.None);
         AssertSampleShape(stream, await ListAsync(stream));
         Assert.Equal(new Uri(RepoPaths.SampleStream + "/"), stream.Uri);
+        Assert.True(stream.Verified); // through index.json.gpg, the detached form
     }
 
     [Fact]
@@ -55,7 +57,7 @@ public sealed class SampleStreamTests
         var byName = await StreamClient.OpenAsync(StreamSource.Resolve("stream", server.BaseUri.AbsoluteUri), false, CancellationToken.None);
         Assert.Equal("stream", byName.Name);
         Assert.Equal(byRoot.Uri, byName.Uri);
-        Assert.Contains(server.Requests, r => r.Path.Contains("com.ubuntu.maas:stable:v3:download.json", StringComparison.Ordinal));
+        Assert.Contains(server.Requests, r => r.Path.Contains("com.ubuntu.maas:stable:v3:download.sjson", StringComparison.Ordinal)); // signed forms, verified
     }
 
     [Fact]

@@ -17,7 +17,20 @@ public sealed class TempStream : IDisposable
 
     public string Root { get; }
 
-    public static TempStream OfSample() => new(RepoPaths.SampleStream);
+    /// <summary>
+    /// A copy of the sample stream. By default without its signed forms (.sjson, .json.gpg), so a
+    /// test can edit the plain documents; such a copy is read with skipSignatureCheck.
+    /// </summary>
+    public static TempStream OfSample(bool signed = false)
+    {
+        var copy = new TempStream(RepoPaths.SampleStream);
+        if (!signed)
+        {
+            foreach (var file in Directory.GetFiles(Path.Combine(copy.Root, "streams", "v1")))
+                if (file.EndsWith(".sjson", StringComparison.Ordinal) || file.EndsWith(".gpg", StringComparison.Ordinal)) File.Delete(file);
+        }
+        return copy;
+    }
 
     public string PathOf(string relative) => Path.Combine(Root, relative.Replace('/', Path.DirectorySeparatorChar));
 

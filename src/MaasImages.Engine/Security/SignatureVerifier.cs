@@ -1,0 +1,94 @@
+using System.Text;
+using Org.BouncyCastle.Bcpg;
+using Org.BouncyCastle.Bcpg.OpenPgp;
+
+namespace MaasImages.Engine.Security;
+
+/// <summary>Who signed a document, once the signature checked out.</summary>
+public sealed record SignerInfo(string KeyId, string Fingerprint, string UserId, DateTime SignedAt);
+
+/// <summary>
+/// Checks OpenPGP signatures (BouncyCastle): cleartext-signed <c>.sjson</c> over the canonical
+/// text (RFC 4880 §7: trailing spaces and tabs dropped, CRLF line ends, none after the last line)
+/// and detached <c>.json.gpg</c>. The signing key must be in the keyring, not expired and not revoked.
+/// </summary>
+public static class SignatureVerifier
+{
+    public static SignerInfo VerifyClearSigned(ClearSignedMessage message, Keyring keyring, string document)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var signature = ReadSignature(message.SignatureArmor, document);
+        var canonical = string.Join("\r\n", message.BodyLines.Select(l => l.TrimEnd(' ', '\t')));
+        return Verify(signature, Encoding.UTF8.GetBytes(canonical), keyring, document);
+    }
+
+    /// <summary>A detached signature (armored or binary) over <paramref name="content"/> as stored.</summary>
+    public static SignerInfo VerifyDetached(byte[] content, byte[] detachedSignature, Keyring keyring, string document)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var signature = ReadSignature(detachedSignature, document);
+        var signed = signature.SignatureType == PgpSignature.CanonicalTextDocument ? CanonicalText(content) : content;
+        return Verify(signature, signed, keyring, document);
+    }
+
+    private static SignerInfo Verify(PgpSignature signature, byte[] signed, Keyring keyring, string document)
+    {
+        var keyId = Keyring.KeyIdText(signature.KeyId);
+        if (signature.HashAlgorithm is not (HashAlgorithmTag.Sha256 or HashAlgorithmTag.Sha384 or HashAlgorithmTag.Sha512 or HashAlgorithmTag.Sha224))
+            throw new SignatureInvalidException(document, keyId, $"hash algorithm {signature.HashAlgorithm} is not accepted (SHA-2 only).");
+        var found = keyring.Find(signature.KeyId)
+            ?? throw new SignatureInvalidException(document, keyId, $"the signing key is not in the keyring '{keyring.Path}'.");
+        var (key, ring) = found;
+        var primary = ring.GetPublicKey();
+        foreach (var k in new[] { key, primary }.Distinct())
+        {
+            if (k.HasRevocation()) throw new SignatureInvalidException(document, keyId, $"key {Keyring.Fingerprint(k)} is revoked.");
+            var validSeconds = k.GetValidSeconds();
+            if (validSeconds > 0)
+            {
+                var expires = k.CreationTime.AddSeconds(validSeconds);
+                if (expires < DateTime.UtcNow || expires < signature.CreationTime)
+                    throw new SignatureInvalidException(document, keyId, $"key {Keyring.Fingerprint(k)} expired on {expires:u}.");
+            }
+        }
+        try
+        {
+            signature.InitVerify(key);
+            signature.Update(signed);
+            if (!signature.Verify())
+                throw new SignatureInvalidException(document, keyId, "the signature does not match the content (changed or damaged).");
+        }
+        catch (PgpException e)
+        {
+            throw new SignatureInvalidException(document, keyId, $"the signature cannot be checked: {e.Message}", e);
+        }
+        return new SignerInfo(keyId, Keyring.Fingerprint(primary), primary.GetUserIds().FirstOrDefault() ?? string.Empty, signature.CreationTime);
+    }
+
+    private static PgpSignature ReadSignature(string armor, string document) => ReadSignature(Encoding.ASCII.GetBytes(armor), document);
+
+    private static PgpSignature ReadSignature(byte[] data, string document)
+    {
+        try
+        {
+            using var decoded = PgpUtilities.GetDecoderStream(new MemoryStream(data));
+            var factory = new PgpObjectFactory(decoded);
+            for (var o = factory.NextPgpObject(); o is not null; o = factory.NextPgpObject())
+            {
+                if (o is PgpSignatureList list && list.Count > 0) return list[0];
+            }
+        }
+        catch (Exception e) when (e is IOException or PgpException or ArgumentException)
+        {
+            throw new SignatureInvalidException(document, null, $"the signature block cannot be read ({e.Message}).", e);
+        }
+        throw new SignatureInvalidException(document, null, "no signature packet found.");
+    }
+
+    /// <summary>Text-mode signatures hash CRLF line ends and no trailing whitespace rule (RFC 4880 §5.2.1).</summary>
+    private static byte[] CanonicalText(byte[] content)
+    {
+        var text = Encoding.UTF8.GetString(content).Replace("\r\n", "\n", StringComparison.Ordinal);
+        return Encoding.UTF8.GetBytes(text.Replace("\n", "\r\n", StringComparison.Ordinal));
+    }
+}
