@@ -52,6 +52,7 @@ function Invoke-Build {
     $samples = Join-Path $ModuleOut 'samples'
     New-Item -ItemType Directory -Path $samples | Out-Null
     Copy-Item (Join-Path $Root 'samples/stream') $samples -Recurse
+    Copy-Item (Join-Path $Root 'samples/keys') $samples -Recurse
     Write-Host "    module: $ModuleOut"
 }
 

@@ -15,11 +15,16 @@ param(
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath -Force
 if (Test-Path $Destination) { Remove-Item $Destination -Recurse -Force } # the demo starts clean
-if (-not $Source) { $Source = Join-Path (Split-Path $ModulePath) 'samples/stream' }
+if (-not $Source) {
+    $Source = Join-Path (Split-Path $ModulePath) 'samples/stream'
+    # The bundled sample stream is signed with a throwaway key; its public half ships beside it.
+    $PSDefaultParameterValues['Get-MaasStream:Keyring'] = Join-Path (Split-Path $ModulePath) 'samples/keys/sample-signing-key.asc'
+}
 
-Write-Host "== Get-MaasStream -Source $Source"
+Write-Host "== Get-MaasStream -Source $Source  (signature verified)"
 $stream = Get-MaasStream -Source $Source
 $stream | Format-Table | Out-String -Width 120 | Write-Host
+Write-Host ("signed by {0} ({1})" -f $stream.SignedBy, $stream.SignerUserId)
 $stream.Contents | Format-Table | Out-String -Width 120 | Write-Host
 
 Write-Host '== Every image version in the stream'

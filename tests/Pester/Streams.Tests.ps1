@@ -32,7 +32,9 @@ Describe 'Get-MaasStream and Get-MaasImageVersion on the sample stream (<Kind>)'
         $stream.Name | Should -Be 'stable'
         $stream.ContentIds | Should -HaveCount 3
         $stream.ProductCount | Should -Be 16
-        $stream.Signed | Should -BeFalse
+        $stream.Signed | Should -BeTrue
+        $stream.SignatureStatus | Should -Be 'Verified'
+        $stream.SignedBy | Should -Match '^[0-9A-F]{40}$'
         $stream.Updated | Should -Be ([DateTimeOffset] '2025-07-18T10:15:30Z')
     }
 
@@ -89,10 +91,11 @@ Describe 'Errors a user meets' {
     It 'an unsafe path in a products document: UnsafePath naming document and path, other documents still listed' {
         $copy = Join-Path $TestDrive 'hostile'
         Copy-Item $env:MAASIMAGES_TEST_SAMPLE $copy -Recurse
+        Remove-Item (Join-Path $copy 'streams/v1/*.sjson'), (Join-Path $copy 'streams/v1/*.gpg') # an edited, unsigned copy
         $doc = Join-Path $copy 'streams/v1/com.ubuntu.maas:stable:v3:download.json'
         (Get-Content -LiteralPath $doc -Raw) -replace '"path": "jammy/amd64/20250701/squashfs"', '"path": "../../../etc/passwd"' |
             Set-Content -LiteralPath $doc
-        $images = Get-MaasImageVersion -Source $copy -ErrorVariable err -ErrorAction SilentlyContinue
+        $images = Get-MaasImageVersion -Source $copy -SkipSignatureCheck -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
         $err | Should -HaveCount 1
         $err[0].FullyQualifiedErrorId | Should -BeLike 'UnsafePath,*'
         $err[0].Exception.Message | Should -Match ([regex]::Escape('../../../etc/passwd'))
@@ -103,10 +106,11 @@ Describe 'Errors a user meets' {
     It 'a truncated document: MalformedDocument with line and position' {
         $copy = Join-Path $TestDrive 'truncated'
         Copy-Item $env:MAASIMAGES_TEST_SAMPLE $copy -Recurse
+        Remove-Item (Join-Path $copy 'streams/v1/*.sjson'), (Join-Path $copy 'streams/v1/*.gpg')
         $index = Join-Path $copy 'streams/v1/index.json'
         $text = Get-Content -LiteralPath $index -Raw
         Set-Content -LiteralPath $index -Value $text.Substring(0, 200) -NoNewline
-        { Get-MaasStream -Source $copy -ErrorAction Stop } | Should -Throw -ErrorId 'MalformedDocument,*'
-        try { Get-MaasStream -Source $copy -ErrorAction Stop } catch { $_.Exception.Message | Should -Match 'line \d+, position \d+' }
+        { Get-MaasStream -Source $copy -SkipSignatureCheck -ErrorAction Stop -WarningAction SilentlyContinue } | Should -Throw -ErrorId 'MalformedDocument,*'
+        try { Get-MaasStream -Source $copy -SkipSignatureCheck -ErrorAction Stop -WarningAction SilentlyContinue } catch { $_.Exception.Message | Should -Match 'line \d+, position \d+' }
     }
 }

@@ -18,6 +18,9 @@ public static class SignatureVerifier
     {
         ArgumentNullException.ThrowIfNull(message);
         var signature = ReadSignature(message.SignatureArmor, document);
+        if (signature.SignatureType != PgpSignature.CanonicalTextDocument)
+            throw new SignatureInvalidException(document, Keyring.KeyIdText(signature.KeyId),
+                "a cleartext-signed document needs a text signature over its canonical lines (CRLF), but this one signs raw bytes.");
         var canonical = string.Join("\r\n", message.BodyLines.Select(l => l.TrimEnd(' ', '\t')));
         return Verify(signature, Encoding.UTF8.GetBytes(canonical), keyring, document);
     }
