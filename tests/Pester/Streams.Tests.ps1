@@ -69,6 +69,55 @@ Describe 'Get-MaasStream and Get-MaasImageVersion on the sample stream (<Kind>)'
     }
 }
 
+Describe 'Signatures' {
+    It 'the signed sample verifies with the sample key given by -Keyring' {
+        $env:MAASIMAGES_KEYRING = $null
+        try {
+            $stream = Get-MaasStream -Source $env:MAASIMAGES_TEST_SAMPLE -Keyring $env:MAASIMAGES_TEST_SAMPLE_KEY
+            $stream.Verified | Should -BeTrue
+            $stream.SignerUserId | Should -Match 'sample'
+            ($stream | Get-MaasImageVersion -Release noble -Latest)[0].SignedBy | Should -Be $stream.SignedBy
+        }
+        finally { $env:MAASIMAGES_KEYRING = $env:MAASIMAGES_TEST_SAMPLE_KEY }
+    }
+
+    It 'a keyring without the signing key: SignatureInvalid naming the key' {
+        $other = Join-Path $TestDrive 'other.asc'
+        # A real but unrelated key: the upstream Ubuntu key when the fixtures are here, else an empty keyring file.
+        $real = Join-Path $PSScriptRoot '../../../shared/fixtures/real/cloud-images.pub'
+        if (Test-Path $real) { Copy-Item $real $other } else { Set-Content $other 'no key' }
+        $err = $null
+        Get-MaasStream -Source $env:MAASIMAGES_TEST_SAMPLE -Keyring $other -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        if (Test-Path $real) {
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'SignatureInvalid,*'
+            $err[0].Exception.Message | Should -Match 'not in the keyring'
+        }
+        else {
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'MalformedDocument,*'
+        }
+    }
+
+    It 'an unsigned stream needs -SkipSignatureCheck, which warns' {
+        $copy = Join-Path $TestDrive 'unsigned'
+        Copy-Item $env:MAASIMAGES_TEST_SAMPLE $copy -Recurse
+        Remove-Item (Join-Path $copy 'streams/v1/*.sjson'), (Join-Path $copy 'streams/v1/*.gpg')
+        { Get-MaasStream -Source $copy -ErrorAction Stop } | Should -Throw -ErrorId 'UnsignedStream,*'
+        $stream = Get-MaasStream -Source $copy -SkipSignatureCheck -WarningVariable warned -WarningAction SilentlyContinue
+        $stream.SignatureStatus | Should -Be 'Unsigned'
+        $warned | Should -Match 'not signed'
+    }
+
+    It 'a changed byte in a signed document is refused and nothing is listed from it' {
+        $copy = Join-Path $TestDrive 'tampered'
+        Copy-Item $env:MAASIMAGES_TEST_SAMPLE $copy -Recurse
+        $doc = Join-Path $copy 'streams/v1/com.ubuntu.maas:stable:v3:download.sjson'
+        (Get-Content -LiteralPath $doc -Raw) -replace '20250718', '20250719' | Set-Content -LiteralPath $doc -NoNewline
+        $images = Get-MaasImageVersion -Source $copy -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'SignatureInvalid,*'
+        $images.Os | Sort-Object -Unique | Should -Be 'centos'
+    }
+}
+
 Describe 'Errors a user meets' {
     It 'a stream that is not there: StreamNotFound (404)' {
         Get-MaasStream -Source "$($Server.Url)nosuchstream/" -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

@@ -199,6 +199,7 @@ public sealed class MaasImageVersion
     public bool Verified => Stream.Verified;
     public StreamSignatureStatus SignatureStatus => Stream.SignatureStatus;
     public string? SignedBy => Stream.SignedBy;
+    public string? SignerUserId => Stream.SignerUserId;
 
     private System.Collections.ObjectModel.ReadOnlyDictionary<string, string> BuildProperties()
     {
