@@ -315,7 +315,8 @@ $watch = [Diagnostics.Stopwatch]::StartNew()
 Import-Module $ModulePath
 $import = $watch.Elapsed.TotalSeconds
 $watch.Restart()
-$images = Get-MaasStream -Source $Source | Get-MaasImageVersion -Arch amd64 -Latest
+# The synthetic stream is unsigned: reading it needs -SkipSignatureCheck (the warning is expected).
+$images = Get-MaasStream -Source $Source -SkipSignatureCheck -WarningAction SilentlyContinue | Get-MaasImageVersion -Arch amd64 -Latest
 $list = $watch.Elapsed.TotalSeconds
 $watch.Restart()
 $save = @{ Path = $Destination; Layout = 'Rack' }
