@@ -42,6 +42,12 @@ public sealed class TransferEngine
     public async Task<IReadOnlyList<FileResult>> RunAsync(IReadOnlyList<DownloadItem> items, CancellationToken cancellationToken)
     {
         var groups = Unique(items).OrderByDescending(g => g.Key.Size).ToList();
+        if (groups.Count == 0)
+        {
+            // A no-op run (everything present) pays for no retry pipeline, timer or thread.
+            _observer.OnProgress(new TransferSnapshot(0, 0, 0, 0, 0, TimeSpan.Zero, [], Completed: true));
+            return [];
+        }
         var results = new ConcurrentBag<FileResult>();
         var fetcher = new FileFetcher(_options, _observer.OnMessage);
         var placer = new FilePlacer(_observer.OnWarning);
