@@ -14,9 +14,11 @@
         'Get-MaasStream'
         'Get-MaasImageVersion'
         'Save-MaasImage'
+        'Install-MaasBootloader'
+        'New-MaasBootLink'
     )
     VariablesToExport    = @()
-    AliasesToExport      = @()
+    AliasesToExport      = @('New-MaasBootLinks')
     PrivateData          = @{
         PSData = @{
             Tags       = @('MAAS', 'simplestreams', 'PXE', 'Ubuntu', 'images')

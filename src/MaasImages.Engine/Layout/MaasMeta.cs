@@ -65,8 +65,17 @@ internal sealed class MaasMeta
         }
     }
 
-    /// <summary>Every image entry (depth 6) with its key path; bootloader entries have another shape.</summary>
-    public IEnumerable<(string[] KeyPath, JsonObject Entry)> ImageEntries()
+    /// <summary>Every image entry (depth 6) with its key path; bootloader entries (same depth) are not images.</summary>
+    public IEnumerable<(string[] KeyPath, JsonObject Entry)> ImageEntries() =>
+        Entries().Where(e => !e.Entry.ContainsKey(BootloaderTypeKey));
+
+    /// <summary>Bootloader entries: os/arch/generic/bootloader/&lt;bootloader-type&gt;/label.</summary>
+    public IEnumerable<(string[] KeyPath, JsonObject Entry)> BootloaderEntries() =>
+        Entries().Where(e => e.Entry.ContainsKey(BootloaderTypeKey));
+
+    public const string BootloaderTypeKey = "bootloader-type";
+
+    private IEnumerable<(string[] KeyPath, JsonObject Entry)> Entries()
     {
         foreach (var (os, arches) in _root)
             foreach (var (arch, subarches) in Objects(arches))

@@ -1,5 +1,3 @@
-using System.Globalization;
-using MaasImages.Engine.Platform;
 using MaasImages.Engine.Streams;
 using MaasImages.Engine.Transfer;
 
@@ -11,9 +9,8 @@ namespace MaasImages.Engine.Layout;
 /// </summary>
 internal sealed class RackLayout
 {
-    public const string CurrentName = "current";
-    public const string MetaName = "maas.meta";
-    private const string SnapshotPrefix = "snapshot-";
+    public const string CurrentName = RackSnapshots.CurrentName;
+    public const string MetaName = RackSnapshots.MetaName;
 
     private readonly SaveOptions _options;
     private readonly string _root;
@@ -34,7 +31,7 @@ internal sealed class RackLayout
             .Select(g => g.OrderBy(i => i.VersionName, StringComparer.Ordinal).Last())
             .OrderBy(i => i.ProductName, StringComparer.Ordinal)
             .ToList();
-        _currentSnapshot = ResolveCurrent(_root);
+        _currentSnapshot = RackSnapshots.ResolveCurrent(_root);
         _currentMeta = _currentSnapshot is null ? MaasMeta.Empty() : MaasMeta.Load(Path.Combine(_currentSnapshot, MetaName));
         _newMeta = _currentMeta.Clone();
         if (options.Prune)
@@ -91,101 +88,33 @@ internal sealed class RackLayout
         {
             cancellationToken.ThrowIfCancellationRequested();
             snapshot = BuildSnapshot(observer.OnWarning);
-            SwitchCurrent(snapshot);
+            RackSnapshots.SwitchCurrent(_root, snapshot);
             log($"'{CurrentName}' now points to {Path.GetFileName(snapshot)}.");
-            RemoveOldSnapshots(snapshot);
-            RemoveUnreferencedCache();
+            RackSnapshots.RemoveOldSnapshots(_root, snapshot);
+            RackSnapshots.RemoveUnreferencedCache(_root, _placements.Select(p => p.File.Sha256).ToHashSet(StringComparer.Ordinal));
         }
         return Results(snapshot, fetched);
     }
 
-    private string BuildSnapshot(Action<string> log)
-    {
-        var name = SnapshotPrefix + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        for (int n = 1; Directory.Exists(Path.Combine(_root, name)); n++)
-            name = $"{SnapshotPrefix}{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}-{n}";
-        var building = Path.Combine(_root, ".building-" + name);
-        if (Directory.Exists(building)) Directory.Delete(building, recursive: true);
-        Directory.CreateDirectory(building);
-        var placer = new FilePlacer(log);
-
-        // Carry everything forward (bootloaders, links, other images), then replace what changes.
-        if (_currentSnapshot is not null) CopyTreeAsLinks(_currentSnapshot, building, placer);
-        var wanted = _newMeta.ImageEntries().ToDictionary(e => string.Join('/', e.KeyPath), e => e.Entry.ToJsonString(), StringComparer.Ordinal);
-        foreach (var (key, entry) in _currentMeta.ImageEntries())
+    private string BuildSnapshot(Action<string> log) =>
+        RackSnapshots.Build(_root, _currentSnapshot, log, (building, placer) =>
         {
-            if (wanted.TryGetValue(string.Join('/', key), out var json) && json == entry.ToJsonString()) continue; // unchanged image
-            var folder = Path.Combine(building, key[0], key[1], key[2], key[4], key[5]);
-            if (!Directory.Exists(folder)) continue;
-            Directory.Delete(folder, recursive: true);
-            // Folders left empty (os/arch/subarch/release) go too, so the tree holds only what maas.meta lists.
-            for (var parent = Path.GetDirectoryName(folder); parent is not null && parent.Length > building.Length && !Directory.EnumerateFileSystemEntries(parent).Any(); parent = Path.GetDirectoryName(parent))
-                Directory.Delete(parent);
-        }
-        foreach (var (_, relative, file) in _placements)
-            placer.Place(CachePath(file.Sha256), Path.Combine(building, relative));
-
-        var meta = Path.Combine(building, MetaName);
-        File.WriteAllBytes(meta, _newMeta.ToBytes());
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(meta, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-
-        var snapshot = Path.Combine(_root, name);
-        Directory.Move(building, snapshot);
-        return snapshot;
-    }
-
-    /// <summary>Files become hard links, symlinks are recreated with the same (relative) target.</summary>
-    private static void CopyTreeAsLinks(string from, string to, FilePlacer placer)
-    {
-        foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
-        {
-            var target = Path.Combine(to, entry.Name);
-            if (entry.LinkTarget is { } linkTarget)
-                File.CreateSymbolicLink(target, linkTarget);
-            else if (entry is DirectoryInfo dir)
+            // Carried forward: bootloaders, links, other images. Replace what changes.
+            var wanted = _newMeta.ImageEntries().ToDictionary(e => string.Join('/', e.KeyPath), e => e.Entry.ToJsonString(), StringComparer.Ordinal);
+            foreach (var (key, entry) in _currentMeta.ImageEntries())
             {
-                Directory.CreateDirectory(target);
-                CopyTreeAsLinks(dir.FullName, target, placer);
+                if (wanted.TryGetValue(string.Join('/', key), out var json) && json == entry.ToJsonString()) continue; // unchanged image
+                var folder = Path.Combine(building, key[0], key[1], key[2], key[4], key[5]);
+                if (!Directory.Exists(folder)) continue;
+                Directory.Delete(folder, recursive: true);
+                // Folders left empty (os/arch/subarch/release) go too, so the tree holds only what maas.meta lists.
+                for (var parent = Path.GetDirectoryName(folder); parent is not null && parent.Length > building.Length && !Directory.EnumerateFileSystemEntries(parent).Any(); parent = Path.GetDirectoryName(parent))
+                    Directory.Delete(parent);
             }
-            else
-                placer.Place(entry.FullName, target);
-        }
-    }
-
-    /// <summary>Temp link + rename: readers see the old snapshot or the new one, never neither.</summary>
-    private void SwitchCurrent(string snapshot)
-    {
-        var temporary = Path.Combine(_root, $".{CurrentName}-{Guid.NewGuid():N}");
-        File.CreateSymbolicLink(temporary, Path.GetFileName(snapshot));
-        NativeFileSystem.RenameReplacing(temporary, Path.Combine(_root, CurrentName));
-    }
-
-    private void RemoveOldSnapshots(string keep)
-    {
-        foreach (var dir in Directory.EnumerateDirectories(_root))
-        {
-            var name = Path.GetFileName(dir);
-            if (dir == keep || !(name.StartsWith(SnapshotPrefix, StringComparison.Ordinal) || name.StartsWith(".building-", StringComparison.Ordinal))) continue;
-            if (new DirectoryInfo(dir).LinkTarget is not null) continue;
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    /// <summary>Cache files no snapshot links to any more (link count 1). Partials stay for resume.</summary>
-    private void RemoveUnreferencedCache()
-    {
-        var cache = Path.Combine(_root, "cache");
-        if (!Directory.Exists(cache)) return;
-        var selected = _placements.Select(p => p.File.Sha256).ToHashSet(StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(cache))
-        {
-            var name = Path.GetFileName(file);
-            if (name.Contains('.', StringComparison.Ordinal)) continue; // *.partial, *.partial.json
-            var links = NativeFileSystem.GetLinkCount(file);
-            if (links == 1 || (links is null && !selected.Contains(name))) File.Delete(file);
-        }
-    }
+            foreach (var (_, relative, file) in _placements)
+                placer.Place(CachePath(file.Sha256), Path.Combine(building, relative));
+            RackSnapshots.WriteMeta(building, _newMeta);
+        });
 
     private List<MaasSavedImage> Results(string snapshot, IReadOnlyList<FileResult> fetched)
     {
@@ -207,13 +136,5 @@ internal sealed class RackLayout
         return results;
     }
 
-    private string CachePath(string sha256) => Path.Combine(_root, "cache", sha256);
-
-    /// <summary>The snapshot folder <c>current</c> points to, if any.</summary>
-    internal static string? ResolveCurrent(string root)
-    {
-        var current = new DirectoryInfo(Path.Combine(root, CurrentName));
-        if (!current.Exists) return null;
-        return current.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? current.FullName;
-    }
+    private string CachePath(string sha256) => RackSnapshots.CachePath(_root, sha256);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Management.Automation;
 using MaasImages.Engine.Layout;
@@ -14,15 +13,12 @@ namespace MaasImages.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Save, "MaasImage", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(MaasSavedImage))]
-public sealed class SaveMaasImageCommand : AsyncPSCmdlet, ITransferObserver
+public sealed class SaveMaasImageCommand : AsyncPSCmdlet
 {
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
-    private const int OverallActivityId = 1;
 
     private readonly List<MaasImageVersion> _images = [];
-    private readonly ConcurrentDictionary<string, int> _childIds = new(StringComparer.Ordinal);
-    private int _nextChildId = OverallActivityId + 1;
 
     /// <summary>Image versions from Get-MaasImageVersion.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -92,7 +88,7 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet, ITransferObserver
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
-        _destination = ResolveDestination();
+        _destination = DestinationPaths.Resolve(this, Path, LiteralPath);
         return Task.CompletedTask;
     }
 
@@ -137,66 +133,9 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet, ITransferObserver
                     _images.Count, Layout, plan.FilesToFetch, plan.Files, ByteSize.Format(plan.BytesToFetch), plan.BytesToFetch, plan.FilesReused, ByteSize.Format(plan.BytesReused));
             if (!await ShouldProcessAsync(_destination!, description).ConfigureAwait(false)) return;
 
-            var saved = await ImageSaver.SaveAsync(_images, options, this, cancellationToken).ConfigureAwait(false);
+            var observer = new TransferProgress("Saving MAAS images", EmitProgress, EmitVerbose, EmitWarning);
+            var saved = await ImageSaver.SaveAsync(_images, options, observer, cancellationToken).ConfigureAwait(false);
             if (PassThru.IsPresent) Emit(saved, enumerateCollection: true);
         }
     }
-
-    private string ResolveDestination()
-    {
-        if (LiteralPath is not null) return SessionState.Path.GetUnresolvedProviderPathFromPSPath(LiteralPath);
-        if (WildcardPattern.ContainsWildcardCharacters(Path))
-        {
-            var resolved = GetResolvedProviderPathFromPSPath(Path, out _);
-            if (resolved.Count != 1)
-            {
-                ThrowTerminatingError(ErrorRecords.Create("AmbiguousPath", ErrorCategory.InvalidArgument,
-                    $"'{Path}' matches {resolved.Count} folders; the destination must be exactly one.", Path));
-            }
-            return resolved[0];
-        }
-        return SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-    }
-
-    // ITransferObserver: called from engine threads, marshalled to the pipeline thread.
-
-    void ITransferObserver.OnProgress(TransferSnapshot snapshot)
-    {
-        var overall = new ProgressRecord(OverallActivityId, "Saving MAAS images",
-            string.Format(CultureInfo.InvariantCulture, "{0} of {1} at {2}/s, {3} of {4} files",
-                ByteSize.Format(snapshot.BytesDone), ByteSize.Format(snapshot.BytesTotal), ByteSize.Format((long)snapshot.BytesPerSecond),
-                snapshot.FilesDone, snapshot.FilesTotal))
-        {
-            PercentComplete = snapshot.BytesTotal > 0 ? (int)Math.Min(100, snapshot.BytesDone * 100 / snapshot.BytesTotal) : 100,
-            SecondsRemaining = snapshot.Remaining is { } left ? (int)Math.Min(int.MaxValue, left.TotalSeconds) : -1,
-            RecordType = snapshot.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
-        };
-        var records = new List<ProgressRecord>();
-        var active = snapshot.Active.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var file in snapshot.Active)
-        {
-            var id = _childIds.GetOrAdd(file.Name, _ => Interlocked.Increment(ref _nextChildId));
-            records.Add(new ProgressRecord(id, file.Name, $"{ByteSize.Format(file.BytesDone)} of {ByteSize.Format(file.Size)}")
-            {
-                ParentActivityId = OverallActivityId,
-                PercentComplete = file.Size > 0 ? (int)Math.Min(100, file.BytesDone * 100 / file.Size) : 100,
-            });
-        }
-        foreach (var (name, id) in _childIds.ToArray())
-        {
-            if (active.Contains(name) && !snapshot.Completed) continue;
-            _childIds.TryRemove(name, out _);
-            records.Add(new ProgressRecord(id, name, "done") { ParentActivityId = OverallActivityId, RecordType = ProgressRecordType.Completed });
-        }
-        records.Add(overall);
-        foreach (var record in records) EmitProgress(record);
-    }
-
-    void ITransferObserver.OnFileCompleted(FileResult result) =>
-        EmitVerbose(string.Format(CultureInfo.InvariantCulture, "{0}: {1} ({2:N0} bytes) fetched in {3:0.0} s, {4} attempt(s), sha256 verified",
-            result.Item.Name, ByteSize.Format(result.Item.Size), result.BytesDownloaded, result.Elapsed.TotalSeconds, result.Attempts));
-
-    void ITransferObserver.OnMessage(string message) => EmitVerbose(message);
-
-    void ITransferObserver.OnWarning(string message) => EmitWarning(message);
 }

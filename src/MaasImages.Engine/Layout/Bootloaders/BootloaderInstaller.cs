@@ -1,0 +1,60 @@
+using MaasImages.Engine.Streams;
+using MaasImages.Engine.Transfer;
+
+namespace MaasImages.Engine.Layout.Bootloaders;
+
+/// <summary>Selects, plans and installs bootloaders in either layout; the entry point Install-MaasBootloader calls.</summary>
+public static class BootloaderInstaller
+{
+    /// <summary>The bootloader products of <paramref name="stream"/> that <paramref name="query"/> selects, newest version each.</summary>
+    public static async Task<IReadOnlyList<MaasImageVersion>> SelectAsync(MaasStream stream, BootloaderQuery query, Action<string> warn,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(warn);
+        var versions = new List<MaasImageVersion>();
+        foreach (var content in stream.Contents.Where(c => c.Kind == MaasContentKind.Bootloaders && c.IsSupportedFormat))
+            versions.AddRange(await StreamClient.GetImageVersionsAsync(stream, content, new ImageQuery(), cancellationToken).ConfigureAwait(false));
+        return BootloaderSelection.Select(versions, query, warn);
+    }
+
+    /// <summary>What an install would do. Reads the destination, changes nothing (for -WhatIf).</summary>
+    public static SavePlanSummary Plan(IReadOnlyList<MaasImageVersion> bootloaders, SaveOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Layout == SaveLayout.Rack
+            ? new BootloaderRackLayout(bootloaders, options, ArchiveLimits.Default).Summary()
+            : new MirrorLayout(bootloaders, options).Summary();
+    }
+
+    /// <summary>
+    /// Takes the destination's lock, checks free space, fetches what is missing (verified), then
+    /// lays the bootloaders out: extracted into a new rack snapshot with its links, or as archives
+    /// at their upstream paths in a mirror.
+    /// </summary>
+    public static Task<IReadOnlyList<MaasBootloader>> InstallAsync(IReadOnlyList<MaasImageVersion> bootloaders, SaveOptions options,
+        ITransferObserver observer, CancellationToken cancellationToken) =>
+        InstallAsync(bootloaders, options, observer, ArchiveLimits.Default, cancellationToken);
+
+    internal static async Task<IReadOnlyList<MaasBootloader>> InstallAsync(IReadOnlyList<MaasImageVersion> bootloaders, SaveOptions options,
+        ITransferObserver observer, ArchiveLimits limits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bootloaders);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(observer);
+        using var destinationLock = await DestinationLock.AcquireAsync(options.Destination, options.LockTimeout, observer.OnWarning, cancellationToken)
+            .ConfigureAwait(false);
+        var engine = new TransferEngine(options.Transfer, observer);
+        if (options.Layout == SaveLayout.Rack)
+        {
+            var rack = new BootloaderRackLayout(bootloaders, options, limits);
+            TransferEngine.EnsureFreeSpace(options.Destination, rack.Downloads);
+            return await rack.SaveAsync(engine, observer, cancellationToken).ConfigureAwait(false);
+        }
+        var mirror = new MirrorLayout(bootloaders, options);
+        TransferEngine.EnsureFreeSpace(options.Destination, mirror.Downloads);
+        var saved = await mirror.SaveAsync(engine, observer, cancellationToken).ConfigureAwait(false);
+        return saved.Select(s => new MaasBootloader(s.Image, SaveLayout.Mirror, s.Path, s.Files)).ToList();
+    }
+}

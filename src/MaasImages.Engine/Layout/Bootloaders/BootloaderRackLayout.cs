@@ -1,0 +1,225 @@
+using MaasImages.Engine.Layout.BootLinks;
+using MaasImages.Engine.Platform;
+using MaasImages.Engine.Streams;
+using MaasImages.Engine.Transfer;
+
+namespace MaasImages.Engine.Layout.Bootloaders;
+
+/// <summary>
+/// Installs bootloaders into a rack layout: archives fetched to cache/&lt;sha256&gt;, their members
+/// extracted once to cache/&lt;member&gt;-&lt;archive sha256&gt;, then a new snapshot (hard links to
+/// the current one) gets bootloader/&lt;type&gt;/&lt;arch&gt;/, ipxe.cfg, grub/grub.cfg, the maas.meta
+/// entries and the root links, before <c>current</c> is switched: TFTP never sees a snapshot
+/// without its links.
+/// </summary>
+internal sealed class BootloaderRackLayout
+{
+    private readonly SaveOptions _options;
+    private readonly ArchiveLimits _limits;
+    private readonly string _root;
+    private readonly List<MaasImageVersion> _products;
+    private readonly string? _currentSnapshot;
+    private readonly MaasMeta _currentMeta;
+    private readonly MaasMeta _newMeta;
+    private readonly List<DownloadItem> _downloads = [];
+    /// <summary>Archives to unpack this run (downloaded, or in the cache from an interrupted run).</summary>
+    private readonly List<(MaasImageVersion Product, MaasImageFile Archive)> _toExtract = [];
+    /// <summary>Members already unpacked by an earlier run, per archive sha256.</summary>
+    private readonly Dictionary<string, List<string>> _cachedMembers = new(StringComparer.Ordinal);
+
+    public BootloaderRackLayout(IReadOnlyList<MaasImageVersion> products, SaveOptions options, ArchiveLimits limits)
+    {
+        _options = options;
+        _limits = limits;
+        _root = options.Destination;
+        _products = products.ToList();
+        _currentSnapshot = RackSnapshots.ResolveCurrent(_root);
+        _currentMeta = _currentSnapshot is null ? MaasMeta.Empty() : MaasMeta.Load(Path.Combine(_currentSnapshot, RackSnapshots.MetaName));
+        _newMeta = _currentMeta.Clone();
+
+        foreach (var product in _products)
+        {
+            // One folder per type/arch: an entry of another os for it describes files about to be replaced.
+            foreach (var (key, _) in _newMeta.BootloaderEntries().ToList())
+                if (key[1] == product.Arch && key[4] == BootloaderSelection.TypeOf(product)) _newMeta.Remove(key);
+            _newMeta.Set(MetaKey(product), MetaEntry(product));
+
+            foreach (var archive in BootloaderSelection.Archives(product))
+            {
+                var cachedArchive = RackSnapshots.CachePath(_root, archive.Sha256);
+                var members = options.Force || File.Exists(cachedArchive) ? [] : CachedMembers(archive.Sha256);
+                if (members.Count > 0) _cachedMembers[archive.Sha256] = members;
+                else
+                {
+                    _toExtract.Add((product, archive));
+                    if (!ContentHash.Matches(cachedArchive, archive.Size, archive.Sha256, rehash: options.Force))
+                        _downloads.Add(new DownloadItem(archive.Uri, archive.Sha256, archive.Size, cachedArchive, archive.Path));
+                }
+            }
+        }
+    }
+
+    public IReadOnlyList<DownloadItem> Downloads => _downloads;
+
+    /// <summary>os/arch/generic/bootloader/&lt;bootloader-type&gt;/label, as MAAS keys bootloaders.</summary>
+    internal static string[] MetaKey(MaasImageVersion product) =>
+        [product.Os, product.Arch, "generic", "bootloader", BootloaderSelection.TypeOf(product), product.Label];
+
+    internal static SortedDictionary<string, string> MetaEntry(MaasImageVersion product) => new(StringComparer.Ordinal)
+    {
+        [MaasMeta.BootloaderTypeKey] = BootloaderSelection.TypeOf(product),
+        ["content_id"] = product.ContentId,
+        ["path"] = BootloaderSelection.Archives(product).Select(a => a.Path).FirstOrDefault() ?? string.Empty,
+        ["product_name"] = product.ProductName,
+        ["version_name"] = product.VersionName,
+    };
+
+    /// <summary>True when the current snapshot already is what this run would build.</summary>
+    public bool NothingChanged
+    {
+        get
+        {
+            if (_currentSnapshot is null || _toExtract.Count > 0) return false;
+            if (!_newMeta.ToBytes().AsSpan().SequenceEqual(_currentMeta.ToBytes())) return false;
+            if (!PreloaderConfigs.AreCurrent(_currentSnapshot)) return false;
+            foreach (var (relative, cacheName) in Placements())
+            {
+                var placed = Path.Combine(_currentSnapshot, relative);
+                if (!File.Exists(placed) || (OperatingSystem.IsLinux() && !NativeFileSystem.IsSameFile(placed, RackSnapshots.CachePath(_root, cacheName)))) return false;
+            }
+            return BootLinkMaker.Plan(_currentSnapshot, _options.Force).All(c => !c.ChangesDisk && !c.Occupied);
+        }
+    }
+
+    public SavePlanSummary Summary()
+    {
+        var archives = _products.SelectMany(BootloaderSelection.Archives).DistinctBy(a => a.Sha256, StringComparer.Ordinal).ToList();
+        var fetch = archives.Where(a => _downloads.Any(d => d.Sha256 == a.Sha256)).ToList();
+        var reused = archives.Except(fetch).ToList();
+        return new SavePlanSummary(archives.Count, fetch.Count, fetch.Sum(a => a.Size), reused.Count, reused.Sum(a => a.Size), NothingChanged);
+    }
+
+    public async Task<IReadOnlyList<MaasBootloader>> SaveAsync(TransferEngine engine, ITransferObserver observer, CancellationToken cancellationToken)
+    {
+        var nothingChanged = NothingChanged;
+        foreach (var stale in _downloads.Where(d => File.Exists(d.Destination))) File.Delete(stale.Destination); // -Force found it wrong
+        await engine.RunAsync(_downloads, cancellationToken).ConfigureAwait(false);
+        RemoveInterruptedExtractions();
+        foreach (var (_, archive) in _toExtract.DistinctBy(e => e.Archive.Sha256, StringComparer.Ordinal))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            _cachedMembers[archive.Sha256] = ExtractToCache(archive, observer.OnMessage);
+        }
+
+        string snapshot;
+        if (nothingChanged)
+        {
+            observer.OnMessage($"Nothing changed: '{RackSnapshots.CurrentName}' stays on {Path.GetFileName(_currentSnapshot)}.");
+            snapshot = _currentSnapshot!;
+        }
+        else
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            snapshot = RackSnapshots.Build(_root, _currentSnapshot, observer.OnWarning, (building, placer) => Fill(building, placer, observer.OnWarning));
+            RackSnapshots.SwitchCurrent(_root, snapshot);
+            observer.OnMessage($"'{RackSnapshots.CurrentName}' now points to {Path.GetFileName(snapshot)}.");
+            RackSnapshots.RemoveOldSnapshots(_root, snapshot);
+            RackSnapshots.RemoveUnreferencedCache(_root, Placements().Select(p => p.CacheName).ToHashSet(StringComparer.Ordinal));
+        }
+        return _products.Select(product =>
+        {
+            var folder = Path.Combine(snapshot, BootloaderSelection.Folder(product));
+            var files = Placements(product).Select(p => Path.Combine(snapshot, p.RelativePath)).ToList();
+            return new MaasBootloader(product, SaveLayout.Rack, folder, files);
+        }).ToList();
+    }
+
+    private void Fill(string building, FilePlacer placer, Action<string> warn)
+    {
+        foreach (var product in _products)
+        {
+            // The product's folder holds exactly this version: files of the carried-forward one go.
+            var folder = Path.Combine(building, BootloaderSelection.Folder(product));
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            foreach (var (relative, cacheName) in Placements(product))
+                placer.Place(RackSnapshots.CachePath(_root, cacheName), Path.Combine(building, relative));
+        }
+        PreloaderConfigs.Write(building);
+        RackSnapshots.WriteMeta(building, _newMeta);
+
+        var links = BootLinkMaker.Plan(building, _options.Force);
+        BootLinkMaker.EnsureNothingInTheWay(links, _options.Force);
+        foreach (var link in links) BootLinkMaker.Apply(link);
+        var missing = links.Where(l => l.Status == BootLinkStatus.Missing).Select(l => l.Name).ToList();
+        if (missing.Count > 0)
+            warn($"No root link for {string.Join(", ", missing)}: their bootloaders are not installed (see -Type, -Arch, -All).");
+    }
+
+    private IEnumerable<(string RelativePath, string CacheName)> Placements() => _products.SelectMany(Placements);
+
+    /// <summary>bootloader/&lt;type&gt;/&lt;arch&gt;/&lt;member&gt; ← cache/&lt;member&gt;-&lt;archive sha256&gt;, for every archive of the product.</summary>
+    private IEnumerable<(string RelativePath, string CacheName)> Placements(MaasImageVersion product)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var archive in BootloaderSelection.Archives(product))
+        {
+            if (!_cachedMembers.TryGetValue(archive.Sha256, out var members)) continue;
+            foreach (var member in members)
+                if (seen.Add(member)) // both uefi archives share a folder; the first by item name wins a clash
+                    yield return ($"{BootloaderSelection.Folder(product)}/{member}", CacheName(member, archive.Sha256));
+        }
+    }
+
+    private const string ExtractingPrefix = ".extracting-";
+
+    /// <summary>Folders a killed run left half-filled; the lock says no other run is using them.</summary>
+    private void RemoveInterruptedExtractions()
+    {
+        var cache = Path.Combine(_root, RackSnapshots.CacheName);
+        if (!Directory.Exists(cache)) return;
+        foreach (var leftover in Directory.EnumerateDirectories(cache, ExtractingPrefix + "*"))
+            Directory.Delete(leftover, recursive: true);
+    }
+
+    private static string CacheName(string member, string archiveSha256) => $"{member}-{archiveSha256}";
+
+    /// <summary>Member names unpacked from this archive by an earlier run (cache/&lt;member&gt;-&lt;sha256&gt;).</summary>
+    private List<string> CachedMembers(string archiveSha256)
+    {
+        var cache = Path.Combine(_root, RackSnapshots.CacheName);
+        if (!Directory.Exists(cache)) return [];
+        var suffix = "-" + archiveSha256;
+        return Directory.EnumerateFiles(cache, "*" + suffix)
+            .Select(Path.GetFileName)
+            .Select(name => name![..^suffix.Length])
+            .Where(name => name.Length > 0)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>
+    /// Unpacks a verified archive beside the cache, then moves its members into it. A refused
+    /// archive is deleted with its half-extracted folder: nothing of it stays anywhere.
+    /// </summary>
+    private List<string> ExtractToCache(MaasImageFile archive, Action<string> log)
+    {
+        var cachedArchive = RackSnapshots.CachePath(_root, archive.Sha256);
+        var temporary = RackSnapshots.CachePath(_root, $"{ExtractingPrefix}{archive.Sha256}-{Guid.NewGuid():N}");
+        IReadOnlyList<string> members;
+        try
+        {
+            members = ArchiveExtractor.Extract(cachedArchive, temporary, archive.Path, _limits);
+        }
+        catch (Errors.MaasImagesException)
+        {
+            File.Delete(cachedArchive);
+            throw;
+        }
+        foreach (var member in members)
+            File.Move(Path.Combine(temporary, member), RackSnapshots.CachePath(_root, CacheName(member, archive.Sha256)), overwrite: true);
+        Directory.Delete(temporary, recursive: true);
+        File.Delete(cachedArchive); // unpacked for good; its members are what snapshots link to
+        log($"Unpacked {archive.Path}: {string.Join(", ", members)}.");
+        return members.Order(StringComparer.Ordinal).ToList();
+    }
+}

@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Management.Automation;
+using MaasImages.Engine.Errors;
+using MaasImages.Engine.Layout;
+using MaasImages.Engine.Layout.Bootloaders;
+using MaasImages.Engine.Streams;
+using MaasImages.Engine.Transfer;
+using MaasImages.PowerShell.Completion;
+using MaasImages.PowerShell.Infrastructure;
+
+namespace MaasImages.PowerShell.Commands;
+
+/// <summary>
+/// Fetches a stream's bootloader archives (verified) and installs them as a MAAS rack controller
+/// does: extracted into bootloader/&lt;type&gt;/&lt;arch&gt;/ of a new snapshot with ipxe.cfg,
+/// grub/grub.cfg, maas.meta entries and the root links, then <c>current</c> switched. Or, with
+/// -Layout Mirror, the archives at their upstream paths.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Install, "MaasBootloader", SupportsShouldProcess = true, DefaultParameterSetName = SourceSet)]
+[OutputType(typeof(MaasBootloader))]
+public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
+{
+    private const string StreamSet = "Stream";
+    private const string SourceSet = "Source";
+
+    private string? _destination;
+
+    /// <summary>Streams from Get-MaasStream.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = StreamSet)]
+    [Alias("InputObject")]
+    public MaasStream[]? Stream { get; set; }
+
+    /// <summary>A stream root or index (URL or folder); default: images.maas.io.</summary>
+    [Parameter(ParameterSetName = SourceSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Source { get; set; }
+
+    /// <summary>A stream name (stable, candidate); with -Source, a stream under that mirror base.</summary>
+    [Parameter(ParameterSetName = SourceSet)]
+    [ArgumentCompleter(typeof(StreamNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    /// <summary>The destination: boot-resources (Rack) or the mirror root (Mirror). Wildcards allowed.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>Bootloader types to install (default: every type MAAS installs).</summary>
+    [Parameter]
+    [ValidateSet("pxe", "uefi", "open-firmware")]
+    public string[]? Type { get; set; }
+
+    /// <summary>Architectures; a bootloader matches on its arch or any arch it serves (pxelinux i386 serves amd64).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(ArchCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Arch { get; set; }
+
+    /// <summary>Every bootloader product of the stream, not only the four MAAS installs (adds e.g. pxelinux pxe/amd64).</summary>
+    [Parameter]
+    public SwitchParameter All { get; set; }
+
+    [Parameter]
+    public SaveLayout Layout { get; set; } = SaveLayout.Rack;
+
+    /// <summary>Archives downloaded at once.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 4;
+
+    /// <summary>Re-fetch and re-extract the archives, and replace files or folders where a root link belongs.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Emit a MaasBootloader per installed bootloader.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
+    {
+        ResolveKeyring();
+        _destination = DestinationPaths.Resolve(this, Path, literalPath: null);
+        return Task.CompletedTask;
+    }
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        if (ParameterSetName == StreamSet)
+        {
+            foreach (var stream in Stream ?? [])
+                await InstallAsync(stream, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        MaasStream opened;
+        try
+        {
+            opened = await OpenStreamAsync(StreamSource.Resolve(Name, ResolveSourceArgument(Source)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (MaasImagesException error)
+        {
+            EmitError(error);
+            return;
+        }
+        await InstallAsync(opened, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task InstallAsync(MaasStream stream, CancellationToken cancellationToken)
+    {
+        var query = new BootloaderQuery { Types = Type ?? [], Arches = Arch ?? [], All = All.IsPresent };
+        IReadOnlyList<MaasImageVersion> bootloaders;
+        try
+        {
+            bootloaders = await BootloaderInstaller.SelectAsync(stream, query, EmitWarning, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MaasImagesException error)
+        {
+            EmitError(error);
+            return;
+        }
+        if (bootloaders.Count == 0)
+        {
+            EmitWarning($"Stream '{stream.Name}' has no bootloader matching the selection: nothing to install.");
+            return;
+        }
+        foreach (var bootloader in bootloaders)
+            EmitVerbose($"Selected {bootloader.ProductName} {bootloader.VersionName}.");
+
+        var options = new SaveOptions
+        {
+            Destination = _destination!,
+            Layout = Layout,
+            Force = Force.IsPresent,
+            Transfer = new TransferOptions { ThrottleLimit = ThrottleLimit, Force = Force.IsPresent },
+        };
+        // -WhatIf: the plan only reads the destination. Engine errors end the command with their ids.
+        var plan = BootloaderInstaller.Plan(bootloaders, options);
+        var names = string.Join(", ", bootloaders.Select(b => $"{b.Os} {BootloaderSelection.TypeOf(b)}/{b.Arch}"));
+        var description = plan.NothingChanged
+            ? $"Install {bootloaders.Count} bootloader(s) ({Layout}: {names}): everything is already there"
+            : string.Format(CultureInfo.InvariantCulture, "Install {0} bootloader(s) ({1}: {2}): fetch {3} of {4} archive(s), {5}; reuse {6}",
+                bootloaders.Count, Layout, names, plan.FilesToFetch, plan.Files, ByteSize.Format(plan.BytesToFetch), plan.FilesReused);
+        if (!await ShouldProcessAsync(_destination!, description).ConfigureAwait(false)) return;
+
+        var observer = new TransferProgress("Installing MAAS bootloaders", EmitProgress, EmitVerbose, EmitWarning);
+        var installed = await BootloaderInstaller.InstallAsync(bootloaders, options, observer, cancellationToken).ConfigureAwait(false);
+        if (PassThru.IsPresent) Emit(installed, enumerateCollection: true);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Management.Automation;
+using MaasImages.Engine.Errors;
+using MaasImages.Engine.Layout.BootLinks;
+using MaasImages.PowerShell.Infrastructure;
+
+namespace MaasImages.PowerShell.Commands;
+
+/// <summary>
+/// Makes the root-level links of a TFTP root (pxelinux.0, bootx64.efi, syslinux/…) in a snapshot
+/// or <c>current</c>, as MAAS does: relative, each replaced atomically, Unchanged on a re-run.
+/// </summary>
+[Cmdlet(VerbsCommon.New, "MaasBootLink", SupportsShouldProcess = true)]
+[Alias("New-MaasBootLinks")]
+[OutputType(typeof(MaasBootLink))]
+public sealed class NewMaasBootLinkCommand : AsyncPSCmdlet
+{
+    /// <summary>The snapshot or <c>current</c> folder (a boot-resources folder means its current). Wildcards allowed.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>Replace a regular file or folder that sits where a link belongs.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        var folder = DestinationPaths.Resolve(this, Path, literalPath: null);
+        // Given boot-resources itself, work where TFTP looks: its current snapshot.
+        var current = System.IO.Path.Combine(folder, "current");
+        if (!Directory.Exists(System.IO.Path.Combine(folder, "bootloader")) && Directory.Exists(current))
+        {
+            WriteVerbose($"'{folder}' is a boot-resources folder: making the links in '{current}'.");
+            folder = current;
+        }
+        if (!Directory.Exists(folder))
+        {
+            ThrowTerminatingError(ErrorRecords.Create("FolderNotFound", ErrorCategory.ObjectNotFound,
+                $"'{folder}' does not exist. Pass a snapshot folder or boot-resources/current.", folder));
+        }
+        return MakeLinksAsync(folder);
+    }
+
+    private async Task MakeLinksAsync(string folder)
+    {
+        var changes = BootLinkMaker.Plan(folder, Force.IsPresent);
+        try
+        {
+            BootLinkMaker.EnsureNothingInTheWay(changes, Force.IsPresent);
+        }
+        catch (LinkPathOccupiedException error)
+        {
+            EmitError(ErrorRecords.From(error));
+            return;
+        }
+        foreach (var change in changes)
+        {
+            BootLinkMaker.Warn(change, EmitWarning);
+            if (change.ChangesDisk)
+            {
+                var action = change.Status == BootLinkStatus.Missing
+                    ? "Remove dangling link (target missing)"
+                    : $"{(change.Occupied ? "Replace with" : change.Status == BootLinkStatus.Created ? "Create" : "Update")} symbolic link -> {change.Target}";
+                if (!await ShouldProcessAsync(change.Path, action).ConfigureAwait(false)) continue;
+            }
+            Emit(BootLinkMaker.Apply(change));
+        }
+    }
+}

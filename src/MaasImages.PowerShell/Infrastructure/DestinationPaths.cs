@@ -1,0 +1,24 @@
+using System.Management.Automation;
+
+namespace MaasImages.PowerShell.Infrastructure;
+
+/// <summary>Destination folders from -Path (wildcards, must match one) or -LiteralPath, as file-system paths.</summary>
+internal static class DestinationPaths
+{
+    /// <summary>Call on the pipeline thread (SessionState).</summary>
+    public static string Resolve(PSCmdlet cmdlet, string? path, string? literalPath)
+    {
+        if (literalPath is not null) return cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(literalPath);
+        if (WildcardPattern.ContainsWildcardCharacters(path))
+        {
+            var resolved = cmdlet.GetResolvedProviderPathFromPSPath(path, out _);
+            if (resolved.Count != 1)
+            {
+                cmdlet.ThrowTerminatingError(ErrorRecords.Create("AmbiguousPath", ErrorCategory.InvalidArgument,
+                    $"'{path}' matches {resolved.Count} folders; the destination must be exactly one.", path));
+            }
+            return resolved[0];
+        }
+        return cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+    }
+}

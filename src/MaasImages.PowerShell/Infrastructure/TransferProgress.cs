@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Management.Automation;
+using MaasImages.Engine.Streams;
+using MaasImages.Engine.Transfer;
+
+namespace MaasImages.PowerShell.Infrastructure;
+
+/// <summary>
+/// Turns transfer engine events into an overall progress bar with a child bar per active file,
+/// verbose lines and warnings. Called from engine threads: the delegates must marshal to the
+/// pipeline thread (AsyncPSCmdlet's Emit* do).
+/// </summary>
+internal sealed class TransferProgress(string activity, Action<ProgressRecord> progress, Action<string> verbose, Action<string> warning)
+    : ITransferObserver
+{
+    private const int OverallActivityId = 1;
+    private readonly ConcurrentDictionary<string, int> _childIds = new(StringComparer.Ordinal);
+    private int _nextChildId = OverallActivityId + 1;
+
+    public void OnProgress(TransferSnapshot snapshot)
+    {
+        var overall = new ProgressRecord(OverallActivityId, activity,
+            string.Format(CultureInfo.InvariantCulture, "{0} of {1} at {2}/s, {3} of {4} files",
+                ByteSize.Format(snapshot.BytesDone), ByteSize.Format(snapshot.BytesTotal), ByteSize.Format((long)snapshot.BytesPerSecond),
+                snapshot.FilesDone, snapshot.FilesTotal))
+        {
+            PercentComplete = snapshot.BytesTotal > 0 ? (int)Math.Min(100, snapshot.BytesDone * 100 / snapshot.BytesTotal) : 100,
+            SecondsRemaining = snapshot.Remaining is { } left ? (int)Math.Min(int.MaxValue, left.TotalSeconds) : -1,
+            RecordType = snapshot.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+        };
+        var records = new List<ProgressRecord>();
+        var active = snapshot.Active.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in snapshot.Active)
+        {
+            var id = _childIds.GetOrAdd(file.Name, _ => Interlocked.Increment(ref _nextChildId));
+            records.Add(new ProgressRecord(id, file.Name, $"{ByteSize.Format(file.BytesDone)} of {ByteSize.Format(file.Size)}")
+            {
+                ParentActivityId = OverallActivityId,
+                PercentComplete = file.Size > 0 ? (int)Math.Min(100, file.BytesDone * 100 / file.Size) : 100,
+            });
+        }
+        foreach (var (name, id) in _childIds.ToArray())
+        {
+            if (active.Contains(name) && !snapshot.Completed) continue;
+            _childIds.TryRemove(name, out _);
+            records.Add(new ProgressRecord(id, name, "done") { ParentActivityId = OverallActivityId, RecordType = ProgressRecordType.Completed });
+        }
+        records.Add(overall);
+        foreach (var record in records) progress(record);
+    }
+
+    public void OnFileCompleted(FileResult result) =>
+        verbose(string.Format(CultureInfo.InvariantCulture, "{0}: {1} ({2:N0} bytes) fetched in {3:0.0} s, {4} attempt(s), sha256 verified",
+            result.Item.Name, ByteSize.Format(result.Item.Size), result.BytesDownloaded, result.Elapsed.TotalSeconds, result.Attempts));
+
+    public void OnMessage(string message) => verbose(message);
+
+    public void OnWarning(string message) => warning(message);
+}
