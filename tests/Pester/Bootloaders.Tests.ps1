@@ -151,14 +151,9 @@ Describe 'Install-MaasBootloader selection, mirror layout and refusals' {
         Remove-Item (Join-Path $copy 'streams/v1/*.sjson'), (Join-Path $copy 'streams/v1/*.gpg') # an edited, unsigned copy
         $archive = Join-Path $copy 'bootloaders/uefi/arm64/20250715.0/grub2-signed.tar.xz'
         $evil = "evil-$([guid]::NewGuid().ToString('N')).efi"
-        $script = @'
-import io, sys, tarfile
-with tarfile.open(sys.argv[1], 'w:xz') as tar:
-    good = tarfile.TarInfo('grubaa64.efi'); good.size = 4; tar.addfile(good, io.BytesIO(b'grub'))
-    link = tarfile.TarInfo(sys.argv[2]); link.type = tarfile.SYMTYPE; link.linkname = '/etc/shadow'; tar.addfile(link)
-'@
-        & python3 -c $script $archive $evil
-        $LASTEXITCODE | Should -Be 0
+        # Made in .NET by the test server assembly (System.Formats.Tar + a stored-chunk xz writer).
+        Add-Type -Path $env:MAASIMAGES_TEST_SERVER
+        [MaasImages.TestServer.TestArchives]::CreateWithSymlink($archive, 'grubaa64.efi', $evil)
         $doc = Join-Path $copy 'streams/v1/com.ubuntu.maas:stable:1:bootloader-download.json'
         $json = Get-Content -LiteralPath $doc -Raw | ConvertFrom-Json -AsHashtable
         $item = $json.products.'com.ubuntu.maas.stable:1:grub-efi:uefi:arm64'.versions.'20250715.0'.items.'grub2-signed'

@@ -1,6 +1,7 @@
 using MaasImages.Engine.Errors;
 using MaasImages.Engine.Layout.Bootloaders;
 using MaasImages.Engine.Tests.Support;
+using MaasImages.TestServer;
 
 namespace MaasImages.Engine.Tests.Layout;
 
