@@ -48,6 +48,11 @@ Get-ChildItem -Recurse -File (Join-Path $rack 'current/') | ForEach-Object {
     '  {0,-70} {1,8}' -f [IO.Path]::GetRelativePath($rack, $_.FullName), $_.Length
 } | Write-Host
 
+Write-Host "== Install-MaasBootloader -Path $rack   (pxelinux, shim + grub for amd64/arm64, grub for ppc64el)"
+$stream | Install-MaasBootloader -Path $rack -PassThru | Format-Table | Out-String -Width 120 | Write-Host
+Write-Host "== New-MaasBootLink -Path $rack/current   (the root links TFTP clients ask for)"
+New-MaasBootLink -Path (Join-Path $rack 'current') | Format-Table | Out-String -Width 120 | Write-Host
+
 Write-Host '== Again: nothing new, so nothing is fetched and current stays'
 $again = $latest | Save-MaasImage -Path $rack -PassThru
 Write-Host ("bytes downloaded: {0}, current -> {1}" -f ($again | Measure-Object BytesDownloaded -Sum).Sum, (Get-Item (Join-Path $rack 'current')).LinkTarget)
