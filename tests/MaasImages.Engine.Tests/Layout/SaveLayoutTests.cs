@@ -44,7 +44,7 @@ public sealed class SaveLayoutTests : IAsyncLifetime
         Layout = layout,
         Force = force,
         Prune = prune,
-        Transfer = new TransferOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20), StallTimeout = TimeSpan.FromSeconds(2) },
+        Transfer = new TransferOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20), StallTimeout = TimeSpan.FromSeconds(10) },
         LockTimeout = TimeSpan.FromSeconds(20),
     };
 
