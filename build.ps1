@@ -8,10 +8,12 @@
                  Pester end to end in a child pwsh) and prints "N passed, N failed, N skipped" last.
     -Task Demo   builds, then runs the main job against the bundled sample stream.
     -Task Bench  builds, then runs the benchmarks in tools/Bench.ps1 and prints ratios.
+    -Task Package builds, then packs out/MaasImages into out/packages/MaasImages.<version>.nupkg
+                 (PowerShell Gallery format, via PSResourceGet in a child pwsh).
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -53,6 +55,8 @@ function Invoke-Build {
     New-Item -ItemType Directory -Path $samples | Out-Null
     Copy-Item (Join-Path $Root 'samples/stream') $samples -Recurse
     Copy-Item (Join-Path $Root 'samples/keys') $samples -Recurse
+    # Help: docs/en-US/*.md (platyPS style) -> en-US/MaasImages.PowerShell.dll-Help.xml + about_*.help.txt.
+    Invoke-Native dotnet @((Join-Path $Root "tools/HelpBuilder/bin/$Configuration/net10.0/HelpBuilder.dll"), (Join-Path $Root 'docs/en-US'), (Join-Path $ModuleOut 'en-US'))
     Write-Host "    module: $ModuleOut"
 }
 
@@ -104,6 +108,13 @@ function Invoke-Test {
 
 switch ($Task) {
     'Build' { Invoke-Build }
+    'Package' {
+        Invoke-Build
+        Write-Host '==> Packaging (PSResourceGet, child pwsh)'
+        # A child pwsh: PSResourceGet then keeps its temporary repository in a private store.
+        Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tools/New-ModulePackage.ps1'),
+            '-ModulePath', $ModuleOut, '-OutputPath', (Join-Path $Out 'packages'))
+    }
     'Test' { Invoke-Test }
     'Demo' {
         Invoke-Build
