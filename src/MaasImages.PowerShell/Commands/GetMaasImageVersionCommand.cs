@@ -102,27 +102,9 @@ public sealed class GetMaasImageVersionCommand : StreamReadingCmdlet
         return Task.CompletedTask;
     }
 
-    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
-    {
-        if (ParameterSetName == StreamSet)
-        {
-            foreach (var stream in Stream ?? [])
-                await ListAsync(stream, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        MaasStream opened;
-        try
-        {
-            opened = await OpenStreamAsync(StreamSource.Resolve(null, ResolveSourceArgument(Source)), cancellationToken).ConfigureAwait(false);
-        }
-        catch (MaasImagesException error)
-        {
-            EmitError(error);
-            return;
-        }
-        await ListAsync(opened, cancellationToken).ConfigureAwait(false);
-    }
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken) =>
+        ForEachStreamAsync(ParameterSetName == StreamSet ? Stream ?? [] : null, null, Source,
+            stream => ListAsync(stream, cancellationToken), cancellationToken);
 
     private async Task ListAsync(MaasStream stream, CancellationToken cancellationToken)
     {

@@ -84,26 +84,9 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
         return Task.CompletedTask;
     }
 
-    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
-    {
-        if (ParameterSetName == StreamSet)
-        {
-            foreach (var stream in Stream ?? [])
-                await InstallAsync(stream, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        MaasStream opened;
-        try
-        {
-            opened = await OpenStreamAsync(StreamSource.Resolve(Name, ResolveSourceArgument(Source)), cancellationToken).ConfigureAwait(false);
-        }
-        catch (MaasImagesException error)
-        {
-            EmitError(error);
-            return;
-        }
-        await InstallAsync(opened, cancellationToken).ConfigureAwait(false);
-    }
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken) =>
+        ForEachStreamAsync(ParameterSetName == StreamSet ? Stream ?? [] : null, Name, Source,
+            stream => InstallAsync(stream, cancellationToken), cancellationToken);
 
     private async Task InstallAsync(MaasStream stream, CancellationToken cancellationToken)
     {

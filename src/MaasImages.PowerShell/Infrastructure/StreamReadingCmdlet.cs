@@ -57,6 +57,33 @@ public abstract class StreamReadingCmdlet : AsyncPSCmdlet
         return stream;
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> for each stream that came down the pipeline or, without one,
+    /// for the stream opened from the name/source; a stream that cannot be opened is a
+    /// non-terminating error.
+    /// </summary>
+    protected async Task ForEachStreamAsync(MaasStream[]? piped, string? name, string? source, Func<MaasStream, Task> work,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (piped is not null)
+        {
+            foreach (var stream in piped) await work(stream).ConfigureAwait(false);
+            return;
+        }
+        MaasStream opened;
+        try
+        {
+            opened = await OpenStreamAsync(StreamSource.Resolve(name, ResolveSourceArgument(source)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (MaasImagesException error)
+        {
+            EmitError(error);
+            return;
+        }
+        await work(opened).ConfigureAwait(false);
+    }
+
     /// <summary>Non-terminating error for an engine failure; the cmdlet carries on with the next input.</summary>
     protected void EmitError(MaasImagesException error) => EmitError(ErrorRecords.From(error));
 }
