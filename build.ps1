@@ -66,7 +66,8 @@ function Get-TrxCounts([string] $TrxPath) {
     [pscustomobject]@{
         Passed  = [int] $counters.passed
         Failed  = [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
-        Skipped = [int] $counters.notExecuted
+        # Skipped tests are not executed; TRX leaves notExecuted at 0 for them.
+        Skipped = [int] $counters.total - [int] $counters.executed
     }
 }
 
