@@ -9,6 +9,10 @@
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('MaasImages.format.ps1xml')
+    # The engine and Polly/SharpCompress/BouncyCastle load in a private context from Dependencies/,
+    # set up before the cmdlets are imported, so other modules' versions of them do not clash.
+    RequiredAssemblies   = @('MaasImages.Loader.dll')
+    ScriptsToProcess     = @('MaasImages.Loader.ps1')
     # Everything exported is listed by name: nothing by wildcard.
     FunctionsToExport    = @()
     CmdletsToExport      = @(

@@ -51,6 +51,12 @@ function Invoke-Build {
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src/MaasImages.PowerShell/MaasImages.PowerShell.csproj'), '-c', $Configuration,
         '-r', $rid, '--self-contained', 'false', '-p:PublishReadyToRun=true', '-o', $ModuleOut, '--nologo', '-v', 'quiet', '-clp:NoSummary;ErrorsOnly')
     Copy-Item (Join-Path $Root 'MaasImages.psd1') $ModuleOut
+    # The engine and its third-party assemblies go to Dependencies/: MaasImages.Loader loads them
+    # in a private context, so other modules' versions of Polly/SharpCompress/BouncyCastle cannot clash.
+    $dependencies = New-Item -ItemType Directory -Path (Join-Path $ModuleOut 'Dependencies')
+    Get-ChildItem $ModuleOut -File | Where-Object {
+        $_.Extension -in '.dll', '.pdb' -and $_.BaseName -notin 'MaasImages.PowerShell', 'MaasImages.Loader'
+    } | Move-Item -Destination $dependencies
     $samples = Join-Path $ModuleOut 'samples'
     New-Item -ItemType Directory -Path $samples | Out-Null
     Copy-Item (Join-Path $Root 'samples/stream') $samples -Recurse

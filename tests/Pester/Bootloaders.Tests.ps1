@@ -55,7 +55,7 @@ Describe 'Install-MaasBootloader -Layout Rack, then New-MaasBootLink' {
 
     It 'installs the four bootloaders MAAS installs, newest version each' {
         $installed | Should -HaveCount 4
-        $installed[0] | Should -BeOfType ([MaasImages.Engine.Layout.Bootloaders.MaasBootloader])
+        $installed[0].GetType().FullName | Should -Be 'MaasImages.Engine.Layout.Bootloaders.MaasBootloader'
         ($installed | ForEach-Object { "$($_.Os) $($_.Type)/$($_.Arch)" } | Sort-Object) |
             Should -Be @('grub-efi uefi/arm64', 'grub-efi-signed uefi/amd64', 'grub-ieee1275 open-firmware/ppc64el', 'pxelinux pxe/i386')
         $installed.Version | Sort-Object -Unique | Should -Be '20250715.0'

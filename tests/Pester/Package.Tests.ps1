@@ -114,8 +114,9 @@ Describe 'The gallery package' {
     It 'holds the module files and the samples, and no debug symbols' {
         $zip = [IO.Compression.ZipFile]::OpenRead($Nupkg)
         try { $entries = @($zip.Entries.FullName) } finally { $zip.Dispose() }
-        foreach ($file in 'MaasImages.psd1', 'MaasImages.PowerShell.dll', 'MaasImages.Engine.dll', 'MaasImages.format.ps1xml',
-            'Polly.Core.dll', 'SharpCompress.dll', 'BouncyCastle.Cryptography.dll', 'LICENSE', 'MaasImages.nuspec',
+        foreach ($file in 'MaasImages.psd1', 'MaasImages.PowerShell.dll', 'MaasImages.Loader.dll', 'MaasImages.Loader.ps1',
+            'Dependencies/MaasImages.Engine.dll', 'MaasImages.format.ps1xml', 'Dependencies/Polly.Core.dll',
+            'Dependencies/SharpCompress.dll', 'Dependencies/BouncyCastle.Cryptography.dll', 'LICENSE', 'MaasImages.nuspec',
             'samples/keys/sample-signing-key.asc', 'samples/stream/streams/v1/index.sjson') {
             $entries | Should -Contain $file
         }

@@ -28,7 +28,7 @@ Describe 'Save-MaasImage -Layout Rack' {
 
     It 'emits one MaasSavedImage per image with its local files' {
         $saved | Should -HaveCount 3
-        $saved[0] | Should -BeOfType ([MaasImages.Engine.Layout.MaasSavedImage])
+        $saved[0].GetType().FullName | Should -Be 'MaasImages.Engine.Layout.MaasSavedImage'
         $saved | ForEach-Object { $_.Files | ForEach-Object { $_ | Should -Exist } }
         ($saved | Measure-Object BytesDownloaded -Sum).Sum | Should -BeGreaterThan 0
     }

@@ -28,7 +28,7 @@ Describe 'Get-MaasStream and Get-MaasImageVersion on the sample stream (<Kind>)'
 
     It 'reads the index into a MaasStream' {
         $stream = Get-MaasStream -Source $streamSource
-        $stream | Should -BeOfType ([MaasImages.Engine.Streams.MaasStream])
+        $stream.GetType().FullName | Should -Be 'MaasImages.Engine.Streams.MaasStream'
         $stream.Name | Should -Be 'stable'
         $stream.ContentIds | Should -HaveCount 3
         $stream.ProductCount | Should -Be 16
