@@ -21,17 +21,8 @@ public static class ImageSaver
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(observer);
-        using var destinationLock = await DestinationLock.AcquireAsync(options.Destination, options.LockTimeout, observer.OnWarning, cancellationToken)
-            .ConfigureAwait(false);
-        var engine = new TransferEngine(options.Transfer, observer);
-        if (options.Layout == SaveLayout.Rack)
-        {
-            var rack = new RackLayout(images, options);
-            TransferEngine.EnsureFreeSpace(options.Destination, rack.Downloads);
-            return await rack.SaveAsync(engine, observer, cancellationToken).ConfigureAwait(false);
-        }
-        var mirror = new MirrorLayout(images, options);
-        TransferEngine.EnsureFreeSpace(options.Destination, mirror.Downloads);
-        return await mirror.SaveAsync(engine, observer, cancellationToken).ConfigureAwait(false);
+        return await LayoutJob.RunAsync<IReadOnlyList<MaasSavedImage>>(options, observer,
+            () => options.Layout == SaveLayout.Rack ? new RackLayout(images, options) : new MirrorLayout(images, options),
+            cancellationToken).ConfigureAwait(false);
     }
 }

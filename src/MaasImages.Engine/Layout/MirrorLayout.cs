@@ -9,7 +9,7 @@ namespace MaasImages.Engine.Layout;
 /// the upstream metadata documents byte-for-byte (.sjson, .json, .json.gpg as offered), so
 /// signatures stay valid and MAAS can use the folder as a boot source.
 /// </summary>
-internal sealed class MirrorLayout
+internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
 {
     /// <summary>What this tool has verified and owns under the mirror: path → sha256, size, mtime.</summary>
     internal const string StateFile = ".maasimages-mirror.json";

@@ -7,7 +7,7 @@ namespace MaasImages.Engine.Layout;
 /// Saves images as a MAAS rack controller lays them out (rack-layout.md): content-addressed
 /// cache/, a new snapshot made of hard links, maas.meta, and <c>current</c> switched atomically.
 /// </summary>
-internal sealed class RackLayout
+internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
 {
     public const string CurrentName = RackSnapshots.CurrentName;
     public const string MetaName = RackSnapshots.MetaName;

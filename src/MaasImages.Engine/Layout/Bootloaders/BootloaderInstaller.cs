@@ -43,18 +43,9 @@ public static class BootloaderInstaller
         ArgumentNullException.ThrowIfNull(bootloaders);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(observer);
-        using var destinationLock = await DestinationLock.AcquireAsync(options.Destination, options.LockTimeout, observer.OnWarning, cancellationToken)
-            .ConfigureAwait(false);
-        var engine = new TransferEngine(options.Transfer, observer);
         if (options.Layout == SaveLayout.Rack)
-        {
-            var rack = new BootloaderRackLayout(bootloaders, options, limits);
-            TransferEngine.EnsureFreeSpace(options.Destination, rack.Downloads);
-            return await rack.SaveAsync(engine, observer, cancellationToken).ConfigureAwait(false);
-        }
-        var mirror = new MirrorLayout(bootloaders, options);
-        TransferEngine.EnsureFreeSpace(options.Destination, mirror.Downloads);
-        var saved = await mirror.SaveAsync(engine, observer, cancellationToken).ConfigureAwait(false);
+            return await LayoutJob.RunAsync(options, observer, () => new BootloaderRackLayout(bootloaders, options, limits), cancellationToken).ConfigureAwait(false);
+        var saved = await LayoutJob.RunAsync(options, observer, () => new MirrorLayout(bootloaders, options), cancellationToken).ConfigureAwait(false);
         return saved.Select(s => new MaasBootloader(s.Image, SaveLayout.Mirror, s.Path, s.Files)).ToList();
     }
 }

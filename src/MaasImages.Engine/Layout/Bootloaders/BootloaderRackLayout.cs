@@ -12,7 +12,7 @@ namespace MaasImages.Engine.Layout.Bootloaders;
 /// entries and the root links, before <c>current</c> is switched: TFTP never sees a snapshot
 /// without its links.
 /// </summary>
-internal sealed class BootloaderRackLayout
+internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootloader>>
 {
     private readonly SaveOptions _options;
     private readonly ArchiveLimits _limits;
