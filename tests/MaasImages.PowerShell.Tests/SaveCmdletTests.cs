@@ -40,6 +40,35 @@ public sealed class SaveCmdletTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stop_ends_a_download_promptly_and_keeps_the_partial_for_the_next_run()
+    {
+        _server.Faults.Add("*squashfs", Fault.Throttle(8_000), count: -1); // a slow squashfs: still downloading when stopped
+        using var ps = _session.Create("Get-MaasImageVersion -Source $url -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
+        var pending = ps.BeginInvoke();
+        var partial = Path.Combine(_destination, "cache");
+        for (int i = 0; i < 100 && !(Directory.Exists(partial) && Directory.EnumerateFiles(partial, "*.partial").Any(f => new FileInfo(f).Length > 0)); i++)
+            await Task.Delay(100);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Factory.FromAsync(ps.BeginStop(null, null), ps.EndStop);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {watch.Elapsed}");
+        Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+        Assert.True(pending.IsCompleted);
+        var entries = string.Join(", ", Directory.GetFileSystemEntries(_destination, "*", SearchOption.AllDirectories));
+        Assert.True(Directory.GetFiles(partial, "*.partial").Length == 1, entries);
+        var kept = Directory.GetFiles(partial, "*.partial")[0];
+        Assert.True(new FileInfo(kept).Length > 0);
+        Assert.False(File.Exists(Path.Combine(_destination, "current")), "nothing is switched by a stopped run");
+
+        // The next run continues the partial with a Range request.
+        _server.Faults.Clear();
+        var result = _session.Run("Get-MaasImageVersion -Source $url -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
+        Assert.Empty(result.Errors);
+        Assert.Contains(_server.Requests, r => r.Path.EndsWith("squashfs", StringComparison.Ordinal) && r.Range is not null && r.Status == 206);
+        Assert.True(File.Exists(Path.Combine(_destination, "current", "maas.meta")));
+        Assert.Empty(Directory.GetFiles(partial, "*.partial"));
+    }
+
+    [Fact]
     public void WhatIf_reports_the_plan_and_touches_nothing()
     {
         var result = _session.Run("Get-MaasImageVersion -Source $url -Release jammy -Latest | Save-MaasImage -Path $dest -WhatIf -PassThru", Vars);

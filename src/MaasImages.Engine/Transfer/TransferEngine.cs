@@ -52,7 +52,7 @@ public sealed class TransferEngine
         var fetcher = new FileFetcher(_options, _observer.OnMessage);
         var placer = new FilePlacer(_observer.OnWarning);
         var progress = new ProgressTracker(groups.Sum(g => g.Key.Size), groups.Count);
-        using var ticker = new Timer(_ => _observer.OnProgress(progress.Snapshot(false)), null, ProgressInterval, ProgressInterval);
+        using var ticker = new Timer(_ => ReportQuietly(progress.Snapshot(false)), null, ProgressInterval, ProgressInterval);
         try
         {
             await Parallel.ForEachAsync(groups,
@@ -74,6 +74,23 @@ public sealed class TransferEngine
             _observer.OnProgress(progress.Snapshot(true));
         }
         return results.ToList();
+    }
+
+    /// <summary>
+    /// Progress from the timer thread: an observer that fails (e.g. its pipeline stopped) must not
+    /// take the process down, since nothing would catch an exception thrown on a timer.
+    /// </summary>
+    private void ReportQuietly(TransferSnapshot snapshot)
+    {
+        try
+        {
+            _observer.OnProgress(snapshot);
+        }
+#pragma warning disable CA1031 // any failure of a progress display is not worth a crash
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     /// <summary>Items grouped by content; the key is the one actually fetched.</summary>

@@ -36,25 +36,39 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
     protected void EmitProgress(ProgressRecord record) => OnPipeline(() => WriteProgress(record));
 
     /// <summary>ShouldProcess from any thread; the answer comes from the pipeline thread.</summary>
-    protected Task<bool> ShouldProcessAsync(string target, string action)
+    protected async Task<bool> ShouldProcessAsync(string target, string action)
     {
         var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Stopping drops queued work: the question is then never asked, so do not wait for it.
+        using var registration = _cancellation.Token.Register(() => answer.TrySetCanceled(_cancellation.Token));
         OnPipeline(() =>
         {
-            try { answer.SetResult(ShouldProcess(target, action)); }
-            catch (Exception e) { answer.SetException(e); throw; }
+            try { answer.TrySetResult(ShouldProcess(target, action)); }
+            catch (Exception e) { answer.TrySetException(e); throw; }
         });
-        return answer.Task;
+        return await answer.Task.ConfigureAwait(false);
     }
 
     private void OnPipeline(Action action)
     {
-        if (Environment.CurrentManagedThreadId == _pipelineThreadId || _pending is null)
+        if (Environment.CurrentManagedThreadId == _pipelineThreadId)
         {
             action();
             return;
         }
-        _pending.Add(action, _cancellation.Token);
+        // From another thread (the work, or an engine timer): only through the queue the pipeline
+        // thread pumps. Once the pipeline has finished or is stopping there is nobody to write
+        // to: drop it. PowerShell's Write* APIs must never run here, and a timer callback that
+        // threw would take the whole process down.
+        var pending = _pending;
+        if (pending is null || _cancellation.IsCancellationRequested) return;
+        try
+        {
+            pending.Add(action, _cancellation.Token);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
     }
 
     private void Run(Func<CancellationToken, Task> work)
