@@ -6,67 +6,52 @@ using MaasImages.TestServer;
 namespace MaasImages.PowerShell.Tests;
 
 /// <summary>Install-MaasBootloader and New-MaasBootLink in-process: pipeline, -WhatIf, -PassThru, statuses, error ids, format views.</summary>
-public sealed class BootloaderCmdletTests : IAsyncLifetime
+public sealed class BootloaderCmdletTests() : ServedSampleTests("maasimages-boot-")
 {
-    private readonly PowerShellSession _session = new();
-    private readonly string _destination = Path.Combine(Path.GetTempPath(), "maasimages-boot-" + Guid.NewGuid().ToString("N"));
-    private StreamServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await StreamServer.StartAsync(PowerShellSession.SampleStream);
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _session.Dispose();
-        if (Directory.Exists(_destination)) Directory.Delete(_destination, recursive: true);
-    }
-
-    private Dictionary<string, object?> Vars => new() { ["url"] = _server.BaseUri.AbsoluteUri, ["dest"] = _destination };
-
     [Fact]
     public void Install_from_the_pipeline_emits_bootloaders_and_a_rerun_of_the_links_reports_unchanged()
     {
-        var result = _session.Run("Get-MaasStream -Source $url | Install-MaasBootloader -Path $dest -PassThru", Vars);
+        var result = Session.Run("Get-MaasStream -Source $url | Install-MaasBootloader -Path $dest -PassThru", Vars);
         Assert.Empty(result.Errors);
         var installed = result.Objects<MaasBootloader>();
         Assert.Equal(["open-firmware/ppc64el", "pxe/i386", "uefi/amd64", "uefi/arm64"], installed.Select(b => $"{b.Type}/{b.Arch}").Order());
         Assert.All(installed, b => Assert.All(b.Files, f => Assert.True(File.Exists(f), f)));
 
         // The alias, given boot-resources itself: works in current.
-        var links = _session.Run("New-MaasBootLinks -Path $dest", Vars);
+        var links = Session.Run("New-MaasBootLinks -Path $dest", Vars);
         Assert.Empty(links.Errors);
         var made = links.Objects<MaasBootLink>();
         Assert.Equal(13, made.Length);
         Assert.All(made, l => Assert.Equal(BootLinkStatus.Unchanged, l.Status));
         Assert.Equal(BootLinkKind.Directory, made.Single(l => l.Name == "syslinux").Kind);
-        Assert.All(made, l => Assert.StartsWith(Path.Combine(_destination, "current"), l.Path, StringComparison.Ordinal));
+        Assert.All(made, l => Assert.StartsWith(Path.Combine(Destination, "current"), l.Path, StringComparison.Ordinal));
     }
 
     [Fact]
     public void WhatIf_plans_and_touches_nothing()
     {
-        var result = _session.Run("Install-MaasBootloader -Source $url -Path $dest -WhatIf -PassThru", Vars);
+        var result = Session.Run("Install-MaasBootloader -Source $url -Path $dest -WhatIf -PassThru", Vars);
         Assert.Empty(result.Errors);
         Assert.Empty(result.Output);
-        Assert.False(Directory.Exists(_destination));
-        Assert.DoesNotContain(_server.Requests, r => r.Path.Contains(".tar.xz", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Destination));
+        Assert.DoesNotContain(Server.Requests, r => r.Path.Contains(".tar.xz", StringComparison.Ordinal));
     }
 
     [Fact]
     public void A_file_in_the_way_is_LinkPathOccupied_until_Force_replaces_it()
     {
-        _session.Run("Install-MaasBootloader -Source $url -Path $dest -Type uefi", Vars);
-        var current = Path.Combine(_destination, "current");
+        Session.Run("Install-MaasBootloader -Source $url -Path $dest -Type uefi", Vars);
+        var current = Path.Combine(Destination, "current");
         File.Delete(Path.Combine(current, "bootx64.efi"));
         File.WriteAllText(Path.Combine(current, "bootx64.efi"), "copied by hand");
 
-        var refused = _session.Run("New-MaasBootLink (Join-Path $dest current) -WarningAction SilentlyContinue", Vars);
+        var refused = Session.Run("New-MaasBootLink (Join-Path $dest current) -WarningAction SilentlyContinue", Vars);
         var error = Assert.Single(refused.Errors);
         Assert.StartsWith("LinkPathOccupied,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
         Assert.Equal(ErrorCategory.WriteError, error.CategoryInfo.Category);
         Assert.Empty(refused.Output);
 
-        var forced = _session.Run("New-MaasBootLink (Join-Path $dest current) -Force", Vars);
+        var forced = Session.Run("New-MaasBootLink (Join-Path $dest current) -Force", Vars);
         Assert.Empty(forced.Errors);
         var links = forced.Objects<MaasBootLink>().ToDictionary(l => l.Name);
         Assert.Equal(BootLinkStatus.Updated, links["bootx64.efi"].Status);
@@ -78,10 +63,10 @@ public sealed class BootloaderCmdletTests : IAsyncLifetime
     [Fact]
     public void New_MaasBootLink_WhatIf_changes_nothing()
     {
-        _session.Run("Install-MaasBootloader -Source $url -Path $dest -Type pxe", Vars);
-        var current = Path.Combine(_destination, "current");
+        Session.Run("Install-MaasBootloader -Source $url -Path $dest -Type pxe", Vars);
+        var current = Path.Combine(Destination, "current");
         File.Delete(Path.Combine(current, "chain.c32"));
-        var result = _session.Run("New-MaasBootLink (Join-Path $dest current) -WhatIf", Vars);
+        var result = Session.Run("New-MaasBootLink (Join-Path $dest current) -WhatIf", Vars);
         Assert.Empty(result.Errors);
         Assert.DoesNotContain(result.Objects<MaasBootLink>(), l => l.Name == "chain.c32");
         Assert.Null(new FileInfo(Path.Combine(current, "chain.c32")).LinkTarget);
@@ -90,17 +75,17 @@ public sealed class BootloaderCmdletTests : IAsyncLifetime
     [Fact]
     public void Commands_declare_their_parameters_output_types_and_views()
     {
-        var install = _session.Run("(Get-Command Install-MaasBootloader).Parameters.Keys").Output.Select(o => o.ToString()).ToHashSet();
+        var install = Session.Run("(Get-Command Install-MaasBootloader).Parameters.Keys").Output.Select(o => o.ToString()).ToHashSet();
         foreach (var name in new[] { "Stream", "Source", "Name", "Keyring", "SkipSignatureCheck", "Path", "Type", "Arch", "All", "Layout", "ThrottleLimit", "Force", "PassThru", "WhatIf", "Confirm" })
             Assert.Contains(name, install);
-        var links = _session.Run("(Get-Command New-MaasBootLink).Parameters.Keys").Output.Select(o => o.ToString()).ToHashSet();
+        var links = Session.Run("(Get-Command New-MaasBootLink).Parameters.Keys").Output.Select(o => o.ToString()).ToHashSet();
         foreach (var name in new[] { "Path", "Force", "WhatIf" })
             Assert.Contains(name, links);
-        var types = _session.Run("(Get-Command Install-MaasBootloader).OutputType.Type.Name; (Get-Command New-MaasBootLinks).ResolvedCommand.OutputType.Type.Name").Output.Select(o => o.ToString()).ToList();
+        var types = Session.Run("(Get-Command Install-MaasBootloader).OutputType.Type.Name; (Get-Command New-MaasBootLinks).ResolvedCommand.OutputType.Type.Name").Output.Select(o => o.ToString()).ToList();
         Assert.Equal(["MaasBootloader", "MaasBootLink"], types);
 
-        _session.Run("Install-MaasBootloader -Source $url -Path $dest -Type pxe", Vars);
-        var table = _session.Run("New-MaasBootLink (Join-Path $dest current) -WarningAction SilentlyContinue | Out-String -Width 120", Vars);
+        Session.Run("Install-MaasBootloader -Source $url -Path $dest -Type pxe", Vars);
+        var table = Session.Run("New-MaasBootLink (Join-Path $dest current) -WarningAction SilentlyContinue | Out-String -Width 120", Vars);
         var text = Assert.Single(table.Output).ToString()!;
         Assert.Matches(@"Name\s+Kind\s+Status\s+Target", text);
         Assert.All(text.Split('\n'), line => Assert.True(line.TrimEnd().Length <= 120, line));

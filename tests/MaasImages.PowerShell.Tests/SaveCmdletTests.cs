@@ -5,28 +5,13 @@ using MaasImages.TestServer;
 namespace MaasImages.PowerShell.Tests;
 
 /// <summary>Save-MaasImage in-process: progress records, -WhatIf, error ids, path resolution.</summary>
-public sealed class SaveCmdletTests : IAsyncLifetime
+public sealed class SaveCmdletTests() : ServedSampleTests("maasimages-save-")
 {
-    private readonly PowerShellSession _session = new();
-    private readonly string _destination = Path.Combine(Path.GetTempPath(), "maasimages-save-" + Guid.NewGuid().ToString("N"));
-    private StreamServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await StreamServer.StartAsync(PowerShellSession.SampleStream);
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _session.Dispose();
-        if (Directory.Exists(_destination)) Directory.Delete(_destination, recursive: true);
-    }
-
-    private Dictionary<string, object?> Vars => new() { ["url"] = _server.BaseUri.AbsoluteUri, ["dest"] = _destination };
-
     [Fact]
     public void Progress_shows_an_overall_bar_with_child_bars_and_always_ends_with_completed()
     {
-        _server.Faults.Add("*", Fault.Throttle(150_000), count: -1); // long enough for a few 250 ms ticks
-        using var ps = _session.Create("Get-MaasImageVersion -Source $url -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
+        Server.Faults.Add("*", Fault.Throttle(150_000), count: -1); // long enough for a few 250 ms ticks
+        using var ps = Session.Create("Get-MaasImageVersion -Source $url -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
         ps.Invoke();
         Assert.Empty(ps.Streams.Error);
         var progress = ps.Streams.Progress.ToList();
@@ -42,10 +27,10 @@ public sealed class SaveCmdletTests : IAsyncLifetime
     [Fact]
     public async Task Stop_ends_a_download_promptly_and_keeps_the_partial_for_the_next_run()
     {
-        _server.Faults.Add("*squashfs", Fault.Throttle(8_000), count: -1); // a slow squashfs: still downloading when stopped
-        using var ps = _session.Create("Get-MaasImageVersion -Source $url -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
+        Server.Faults.Add("*squashfs", Fault.Throttle(8_000), count: -1); // a slow squashfs: still downloading when stopped
+        using var ps = Session.Create("Get-MaasImageVersion -Source $url -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
         var pending = ps.BeginInvoke();
-        var partial = Path.Combine(_destination, "cache");
+        var partial = Path.Combine(Destination, "cache");
         for (int i = 0; i < 100 && !(Directory.Exists(partial) && Directory.EnumerateFiles(partial, "*.partial").Any(f => new FileInfo(f).Length > 0)); i++)
             await Task.Delay(100);
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -53,48 +38,48 @@ public sealed class SaveCmdletTests : IAsyncLifetime
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {watch.Elapsed}");
         Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
         Assert.True(pending.IsCompleted);
-        var entries = string.Join(", ", Directory.GetFileSystemEntries(_destination, "*", SearchOption.AllDirectories));
+        var entries = string.Join(", ", Directory.GetFileSystemEntries(Destination, "*", SearchOption.AllDirectories));
         Assert.True(Directory.GetFiles(partial, "*.partial").Length == 1, entries);
         var kept = Directory.GetFiles(partial, "*.partial")[0];
         Assert.True(new FileInfo(kept).Length > 0);
-        Assert.False(File.Exists(Path.Combine(_destination, "current")), "nothing is switched by a stopped run");
+        Assert.False(File.Exists(Path.Combine(Destination, "current")), "nothing is switched by a stopped run");
 
         // The next run continues the partial with a Range request.
-        _server.Faults.Clear();
-        var result = _session.Run("Get-MaasImageVersion -Source $url -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
+        Server.Faults.Clear();
+        var result = Session.Run("Get-MaasImageVersion -Source $url -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
         Assert.Empty(result.Errors);
-        Assert.Contains(_server.Requests, r => r.Path.EndsWith("squashfs", StringComparison.Ordinal) && r.Range is not null && r.Status == 206);
-        Assert.True(File.Exists(Path.Combine(_destination, "current", "maas.meta")));
+        Assert.Contains(Server.Requests, r => r.Path.EndsWith("squashfs", StringComparison.Ordinal) && r.Range is not null && r.Status == 206);
+        Assert.True(File.Exists(Path.Combine(Destination, "current", "maas.meta")));
         Assert.Empty(Directory.GetFiles(partial, "*.partial"));
     }
 
     [Fact]
     public void WhatIf_reports_the_plan_and_touches_nothing()
     {
-        var result = _session.Run("Get-MaasImageVersion -Source $url -Release jammy -Latest | Save-MaasImage -Path $dest -WhatIf -PassThru", Vars);
+        var result = Session.Run("Get-MaasImageVersion -Source $url -Release jammy -Latest | Save-MaasImage -Path $dest -WhatIf -PassThru", Vars);
         Assert.Empty(result.Errors);
         Assert.Empty(result.Output);
-        Assert.False(Directory.Exists(_destination));
-        Assert.DoesNotContain(_server.Requests, r => !r.Path.Contains("streams/", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Destination));
+        Assert.DoesNotContain(Server.Requests, r => !r.Path.Contains("streams/", StringComparison.Ordinal));
     }
 
     [Fact]
     public void A_relative_path_is_resolved_against_the_powershell_location_and_PassThru_emits_saved_images()
     {
-        Directory.CreateDirectory(_destination);
-        var result = _session.Run("Set-Location $dest; Get-MaasImageVersion -Source $url -Release noble -Arch arm64 -Latest | Save-MaasImage ./br -PassThru", Vars);
+        Directory.CreateDirectory(Destination);
+        var result = Session.Run("Set-Location $dest; Get-MaasImageVersion -Source $url -Release noble -Arch arm64 -Latest | Save-MaasImage ./br -PassThru", Vars);
         Assert.Empty(result.Errors);
         var saved = result.Objects<MaasSavedImage>();
         Assert.Equal(2, saved.Length);
-        Assert.All(saved, s => Assert.StartsWith(Path.Combine(_destination, "br"), s.Path, StringComparison.Ordinal));
-        Assert.True(File.Exists(Path.Combine(_destination, "br", "current", "maas.meta")));
+        Assert.All(saved, s => Assert.StartsWith(Path.Combine(Destination, "br"), s.Path, StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(Destination, "br", "current", "maas.meta")));
     }
 
     [Fact]
     public void Engine_failures_end_the_command_with_their_stable_id()
     {
-        _server.Faults.Add("*boot-kernel", Fault.Status(404), count: -1);
-        var result = _session.Run("try { Get-MaasImageVersion -Source $url -Release noble -Arch arm64 -Latest | Save-MaasImage -Path $dest -ErrorAction Stop } catch { $_.FullyQualifiedErrorId; $_.CategoryInfo.Category }", Vars);
+        Server.Faults.Add("*boot-kernel", Fault.Status(404), count: -1);
+        var result = Session.Run("try { Get-MaasImageVersion -Source $url -Release noble -Arch arm64 -Latest | Save-MaasImage -Path $dest -ErrorAction Stop } catch { $_.FullyQualifiedErrorId; $_.CategoryInfo.Category }", Vars);
         Assert.StartsWith("DownloadFailed,", result.Output[0].ToString(), StringComparison.Ordinal);
         Assert.Equal(nameof(ErrorCategory.ConnectionError), result.Output[1].ToString());
     }
@@ -102,7 +87,7 @@ public sealed class SaveCmdletTests : IAsyncLifetime
     [Fact]
     public void Declared_parameters_match_the_issue()
     {
-        var result = _session.Run("(Get-Command Save-MaasImage).Parameters.Keys");
+        var result = Session.Run("(Get-Command Save-MaasImage).Parameters.Keys");
         var names = result.Output.Select(o => o.ToString()).ToHashSet();
         foreach (var name in new[] { "InputObject", "Path", "LiteralPath", "Layout", "ThrottleLimit", "Force", "PassThru", "WhatIf", "Confirm", "Prune", "Proxy", "ProxyCredential" })
             Assert.Contains(name, names);
