@@ -8,7 +8,7 @@ public static class ImageSaver
 {
     /// <summary>What a save would do. Reads the destination, changes nothing (for -WhatIf).</summary>
     public static SavePlanSummary Plan(IReadOnlyList<MaasImageVersion> images, SaveOptions options) =>
-        options.Layout == SaveLayout.Rack ? new RackLayout(images, options).Summary() : new MirrorLayout(images, options).Summary();
+        options.Layout == SaveLayout.Rack ? new RackLayout(images, options).Summary() : new MirrorLayout(images, options, MaasContentKind.Images).Summary();
 
     /// <summary>
     /// Takes the destination's lock, plans, checks free space, downloads what is missing, then lays
@@ -22,7 +22,7 @@ public static class ImageSaver
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(observer);
         return await LayoutJob.RunAsync<IReadOnlyList<MaasSavedImage>>(options, observer,
-            () => options.Layout == SaveLayout.Rack ? new RackLayout(images, options) : new MirrorLayout(images, options),
+            () => options.Layout == SaveLayout.Rack ? new RackLayout(images, options) : new MirrorLayout(images, options, MaasContentKind.Images),
             cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using MaasImages.Engine.Streams;
 using MaasImages.Engine.Transfer;
 
@@ -19,12 +20,15 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     private readonly List<MaasImageVersion> _images;
     private readonly List<(MaasImageVersion Image, MaasImageFile File)> _files = [];
     private readonly List<DownloadItem> _downloads = [];
-    private readonly List<(string Path, MaasImageFile File)> _toVerify = [];
+    private readonly List<DownloadItem> _toVerify = [];
     private readonly Dictionary<string, FileRecord> _state;
+    /// <summary>What this run saves: -Prune removes only files of this kind (Save-MaasImage images, Install-MaasBootloader bootloaders).</summary>
+    private readonly MaasContentKind _kind;
 
-    public MirrorLayout(IReadOnlyList<MaasImageVersion> images, SaveOptions options)
+    public MirrorLayout(IReadOnlyList<MaasImageVersion> images, SaveOptions options, MaasContentKind kind)
     {
         _options = options;
+        _kind = kind;
         _root = options.Destination;
         _images = images.DistinctBy(i => (i.ProductName, i.VersionName)).ToList();
         _state = LoadState(Path.Combine(_root, StateFile));
@@ -39,8 +43,9 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
                 if (info.Exists && info.Length == file.Size && !options.Force && recorded is not null &&
                     recorded.Sha256 == file.Sha256 && recorded.Size == file.Size && recorded.Modified == info.LastWriteTimeUtc.Ticks)
                     continue; // trusted: verified by an earlier run and untouched since
-                if (info.Exists && info.Length == file.Size) _toVerify.Add((local, file));
-                else _downloads.Add(new DownloadItem(file.Uri, file.Sha256, file.Size, local, file.Path));
+                var item = new DownloadItem(file.Uri, file.Sha256, file.Size, local, file.Path);
+                if (info.Exists && info.Length == file.Size) _toVerify.Add(item); // hashed once, in SaveAsync
+                else _downloads.Add(item);
             }
         }
     }
@@ -52,23 +57,18 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         var unique = _files.Select(f => f.File).DistinctBy(f => f.Path, StringComparer.Ordinal).ToList();
         var fetch = _downloads.DistinctBy(d => d.Destination, StringComparer.Ordinal).ToList();
         return new SavePlanSummary(unique.Count, fetch.Count, fetch.Sum(d => d.Size), unique.Count - fetch.Count,
-            unique.Sum(f => f.Size) - fetch.Sum(d => d.Size), fetch.Count == 0 && _toVerify.Count == 0);
+            unique.Sum(f => f.Size) - fetch.Sum(d => d.Size), fetch.Count == 0 && _toVerify.Count == 0)
+        {
+            FilesToVerify = _toVerify.DistinctBy(v => v.Destination, StringComparer.Ordinal).Count(),
+        };
     }
 
     public async Task<IReadOnlyList<MaasSavedImage>> SaveAsync(TransferEngine engine, ITransferObserver observer, CancellationToken cancellationToken)
     {
         Action<string> log = observer.OnMessage;
         // Present but never verified (or -Force): hash once; a wrong file is fetched again.
-        foreach (var (local, file) in _toVerify)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (ContentHash.Sha256Of(local) == file.Sha256) Record(file);
-            else
-            {
-                log($"'{file.Path}' does not match its sha256: fetching it again.");
-                _downloads.Add(new DownloadItem(file.Uri, file.Sha256, file.Size, local, file.Path));
-            }
-        }
+        var wrong = await ContentHash.VerifyAsync(_toVerify.DistinctBy(v => v.Destination, StringComparer.Ordinal).ToList(), observer, cancellationToken).ConfigureAwait(false);
+        _downloads.AddRange(wrong);
         var fetched = await engine.RunAsync(_downloads, cancellationToken).ConfigureAwait(false);
         foreach (var (_, file) in _files) Record(file);
         await SaveMetadataAsync(log, cancellationToken).ConfigureAwait(false);
@@ -123,7 +123,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     private void Prune(Action<string> log)
     {
         var selected = _files.Select(f => f.File.Path).ToHashSet(StringComparer.Ordinal);
-        foreach (var path in _state.Keys.Where(p => !selected.Contains(p)).ToList())
+        foreach (var path in _state.Where(e => e.Value.KindOf(e.Key) == _kind && !selected.Contains(e.Key)).Select(e => e.Key).ToList())
         {
             var local = LocalPath(path);
             if (File.Exists(local)) File.Delete(local);
@@ -137,7 +137,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     private void Record(MaasImageFile file)
     {
         var info = new FileInfo(LocalPath(file.Path));
-        if (info.Exists) _state[file.Path] = new FileRecord(file.Sha256, file.Size, info.LastWriteTimeUtc.Ticks);
+        if (info.Exists) _state[file.Path] = new FileRecord(file.Sha256, file.Size, info.LastWriteTimeUtc.Ticks, _kind);
     }
 
     private string LocalPath(string relative) => Path.Combine(_root, relative.Replace('/', Path.DirectorySeparatorChar));
@@ -150,7 +150,13 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         File.Move(temporary, path, overwrite: true);
     }
 
-    internal sealed record FileRecord(string Sha256, long Size, long Modified);
+    internal sealed record FileRecord(string Sha256, long Size, long Modified,
+        [property: JsonConverter(typeof(JsonStringEnumConverter<MaasContentKind>))] MaasContentKind? Kind = null)
+    {
+        /// <summary>Records written before kinds were recorded: bootloaders are the archives under bootloaders/ (images.maas.io's layout).</summary>
+        public MaasContentKind KindOf(string path) =>
+            Kind ?? (path.StartsWith("bootloaders/", StringComparison.Ordinal) ? MaasContentKind.Bootloaders : MaasContentKind.Images);
+    }
 
     private static Dictionary<string, FileRecord> LoadState(string path)
     {

@@ -18,6 +18,10 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     private readonly List<(MaasImageVersion Image, string RelativePath, MaasImageFile File)> _placements = [];
     private readonly List<DownloadItem> _downloads = [];
     private readonly HashSet<string> _reused = new(StringComparer.Ordinal);
+    /// <summary>-Force: cached files of the right size, to hash before they are trusted.</summary>
+    private readonly List<DownloadItem> _toVerify = [];
+    /// <summary>-Prune: the images of the current snapshot this run drops.</summary>
+    private readonly List<string> _dropped = [];
     private readonly MaasMeta _currentMeta;
     private readonly MaasMeta _newMeta;
     private readonly string? _currentSnapshot;
@@ -48,11 +52,15 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
                     _placements.Add((image, $"{RackPlacement.Folder(image, folder)}/{Path.GetFileName(file.Path)}", file));
             }
         }
+        var kept = _newMeta.ImageEntries().Select(e => string.Join('/', e.KeyPath)).ToHashSet(StringComparer.Ordinal);
+        foreach (var (key, entry) in _currentMeta.ImageEntries().Where(e => !kept.Contains(string.Join('/', e.KeyPath))))
+            _dropped.Add($"{string.Join('/', key)} ({entry["product_name"]} {entry["version_name"]})");
         foreach (var file in _placements.Select(p => p.File).DistinctBy(f => f.Sha256, StringComparer.Ordinal))
         {
-            var cached = CachePath(file.Sha256);
-            if (ContentHash.Matches(cached, file.Size, file.Sha256, rehash: options.Force)) _reused.Add(file.Sha256);
-            else _downloads.Add(new DownloadItem(file.Uri, file.Sha256, file.Size, cached, file.Path));
+            var item = new DownloadItem(file.Uri, file.Sha256, file.Size, CachePath(file.Sha256), file.Path);
+            if (!ContentHash.HasSize(item.Destination, file.Size)) _downloads.Add(item);
+            else if (options.Force) _toVerify.Add(item); // hashed once, in SaveAsync: cancellable, with progress
+            else _reused.Add(file.Sha256);
         }
     }
 
@@ -60,7 +68,7 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
 
     /// <summary>True when the snapshot would be the current one again: same maas.meta, every file cached.</summary>
     public bool NothingChanged =>
-        _currentSnapshot is not null && _downloads.Count == 0 &&
+        _currentSnapshot is not null && _downloads.Count == 0 && _toVerify.Count == 0 &&
         _newMeta.ToBytes().AsSpan().SequenceEqual(_currentMeta.ToBytes()) &&
         _placements.All(p => File.Exists(Path.Combine(_currentSnapshot, p.RelativePath)));
 
@@ -68,14 +76,23 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     {
         var unique = _placements.Select(p => p.File).DistinctBy(f => f.Sha256, StringComparer.Ordinal).ToList();
         return new SavePlanSummary(unique.Count, _downloads.Count, _downloads.Sum(d => d.Size),
-            _reused.Count, unique.Where(f => _reused.Contains(f.Sha256)).Sum(f => f.Size), NothingChanged);
+            _reused.Count + _toVerify.Count, unique.Where(f => !_downloads.Any(d => d.Sha256 == f.Sha256)).Sum(f => f.Size), NothingChanged)
+        {
+            FilesToVerify = _toVerify.Count,
+        };
     }
 
     public async Task<IReadOnlyList<MaasSavedImage>> SaveAsync(TransferEngine engine, ITransferObserver observer, CancellationToken cancellationToken)
     {
         Action<string> log = observer.OnMessage;
+        foreach (var wrong in await ContentHash.VerifyAsync(_toVerify, observer, cancellationToken).ConfigureAwait(false))
+        {
+            File.Delete(wrong.Destination); // -Force found it wrong; the snapshot's own link keeps serving until the switch
+            _downloads.Add(wrong);
+        }
+        foreach (var verified in _toVerify.Where(v => !_downloads.Contains(v))) _reused.Add(verified.Sha256);
+        _toVerify.Clear();
         var nothingChanged = NothingChanged;
-        foreach (var stale in _downloads.Where(d => File.Exists(d.Destination))) File.Delete(stale.Destination); // -Force found it wrong
         var fetched = await engine.RunAsync(_downloads, cancellationToken).ConfigureAwait(false);
 
         string snapshot;
@@ -90,15 +107,16 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
             snapshot = BuildSnapshot(observer.OnWarning);
             RackSnapshots.SwitchCurrent(_root, snapshot);
             log($"'{CurrentName}' now points to {Path.GetFileName(snapshot)}.");
-            RackSnapshots.RemoveOldSnapshots(_root, snapshot);
-            RackSnapshots.RemoveUnreferencedCache(_root, _placements.Select(p => p.File.Sha256).ToHashSet(StringComparer.Ordinal));
+            foreach (var dropped in _dropped) log($"Pruned {dropped}.");
         }
+        RackSnapshots.CleanUp(_root, snapshot, log);
         return Results(snapshot, fetched);
     }
 
     private string BuildSnapshot(Action<string> log) =>
-        RackSnapshots.Build(_root, _currentSnapshot, log, (building, placer) =>
+        RackSnapshots.Build(_root, _currentSnapshot, log, draft =>
         {
+            var building = draft.Folder;
             // Carried forward: bootloaders, links, other images. Replace what changes.
             var wanted = _newMeta.ImageEntries().ToDictionary(e => string.Join('/', e.KeyPath), e => e.Entry.ToJsonString(), StringComparer.Ordinal);
             foreach (var (key, entry) in _currentMeta.ImageEntries())
@@ -112,9 +130,9 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
                     Directory.Delete(parent);
             }
             foreach (var (_, relative, file) in _placements)
-                placer.Place(CachePath(file.Sha256), Path.Combine(building, relative));
+                draft.PlaceFromCache(file.Sha256, relative);
             RackSnapshots.WriteMeta(building, _newMeta);
-        });
+        }, _options.CopyInsteadOfLinking);
 
     private List<MaasSavedImage> Results(string snapshot, IReadOnlyList<FileResult> fetched)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using MaasImages.Engine.Platform;
 
 namespace MaasImages.Engine.Layout;
@@ -6,8 +7,8 @@ namespace MaasImages.Engine.Layout;
 /// <summary>
 /// The snapshot machinery of the rack layout, shared by images and bootloaders: a new snapshot is
 /// built beside <c>current</c> from hard links to the current one, filled, renamed into place,
-/// and <c>current</c> is switched in one rename; old snapshots and cache files nothing links to
-/// any more go afterwards.
+/// and <c>current</c> is switched in one rename; old snapshots, leftovers of interrupted runs and
+/// cache files no kept snapshot references (by name) go afterwards.
 /// </summary>
 internal static class RackSnapshots
 {
@@ -16,6 +17,9 @@ internal static class RackSnapshots
     public const string CacheName = "cache";
     private const string SnapshotPrefix = "snapshot-";
     private const string BuildingPrefix = ".building-";
+    private const string TemporaryCurrentPrefix = "." + CurrentName + "-";
+    /// <summary>Per snapshot, which cache file each of its files is (outside the snapshot, so TFTP serves exactly MAAS's tree).</summary>
+    internal const string ReferencesFolder = ".maasimages-refs";
 
     public static string CachePath(string root, string name) => Path.Combine(root, CacheName, name);
 
@@ -29,26 +33,31 @@ internal static class RackSnapshots
 
     /// <summary>
     /// Builds a new snapshot: everything in <paramref name="currentSnapshot"/> carried forward
-    /// (files as hard links, symlinks recreated), then <paramref name="fill"/> changes the building
-    /// folder. Returns the finished snapshot folder (not yet current).
+    /// (files as hard links, symlinks recreated), then <paramref name="fill"/> changes the draft.
+    /// Returns the finished snapshot folder (not yet current) with its cache references recorded.
     /// </summary>
-    public static string Build(string root, string? currentSnapshot, Action<string> log, Action<string, FilePlacer> fill)
+    public static string Build(string root, string? currentSnapshot, Action<string> log, Action<SnapshotDraft> fill, bool copyOnly = false)
     {
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         var name = SnapshotPrefix + stamp;
-        for (int n = 1; Directory.Exists(Path.Combine(root, name)); n++) name = $"{SnapshotPrefix}{stamp}-{n}";
+        for (int n = 1; Directory.Exists(Path.Combine(root, name)) || Directory.Exists(Path.Combine(root, BuildingPrefix + name)); n++)
+            name = $"{SnapshotPrefix}{stamp}-{n}";
         var building = Path.Combine(root, BuildingPrefix + name);
-        if (Directory.Exists(building)) Directory.Delete(building, recursive: true);
         Directory.CreateDirectory(building);
-        var placer = new FilePlacer(log);
+        var draft = new SnapshotDraft(root, building, new FilePlacer(log, copyOnly),
+            currentSnapshot is null ? CacheReferences.Empty() : ReadReferences(root, currentSnapshot));
+        var record = ReferencesPath(root, name);
         try
         {
-            if (currentSnapshot is not null) CopyTreeAsLinks(currentSnapshot, building, placer);
-            fill(building, placer);
+            if (currentSnapshot is not null) CopyTreeAsLinks(currentSnapshot, building, draft.Placer);
+            fill(draft);
+            WriteAtomically(record, JsonSerializer.SerializeToUtf8Bytes(draft.References.Existing(building)));
         }
         catch
         {
-            Directory.Delete(building, recursive: true); // a failed build leaves no half snapshot behind
+            // A failed build leaves no half snapshot behind (a killed one is removed by the next run).
+            Directory.Delete(building, recursive: true);
+            File.Delete(record);
             throw;
         }
         var snapshot = Path.Combine(root, name);
@@ -86,13 +95,26 @@ internal static class RackSnapshots
     /// <summary>Temp link + rename: readers see the old snapshot or the new one, never neither.</summary>
     public static void SwitchCurrent(string root, string snapshot)
     {
-        var temporary = Path.Combine(root, $".{CurrentName}-{Guid.NewGuid():N}");
+        var temporary = Path.Combine(root, $"{TemporaryCurrentPrefix}{Guid.NewGuid():N}");
         SymbolicLinks.Create(temporary, Path.GetFileName(snapshot), directory: true);
         NativeFileSystem.RenameReplacing(temporary, Path.Combine(root, CurrentName));
     }
 
-    /// <summary>Removes every snapshot but <paramref name="keep"/>, and leftovers of interrupted builds.</summary>
-    public static void RemoveOldSnapshots(string root, string keep)
+    /// <summary>
+    /// After a run (also one that changed nothing), under the lock: every snapshot but
+    /// <paramref name="keep"/> goes, with what interrupted runs left (half-built or half-deleted
+    /// snapshots, temporary <c>current</c> links, stale reference records), then every cache file
+    /// that no kept snapshot references by name. Partials stay for resume.
+    /// </summary>
+    public static void CleanUp(string root, string keep, Action<string> log)
+    {
+        RemoveOldSnapshots(root, keep, log);
+        RemoveTemporaryCurrentLinks(root);
+        RemoveStaleReferenceRecords(root);
+        RemoveUnreferencedCache(root, log);
+    }
+
+    private static void RemoveOldSnapshots(string root, string keep, Action<string> log)
     {
         foreach (var dir in Directory.EnumerateDirectories(root))
         {
@@ -100,24 +122,166 @@ internal static class RackSnapshots
             if (dir == keep || !(name.StartsWith(SnapshotPrefix, StringComparison.Ordinal) || name.StartsWith(BuildingPrefix, StringComparison.Ordinal))) continue;
             if (new DirectoryInfo(dir).LinkTarget is not null) continue;
             Directory.Delete(dir, recursive: true);
+            log($"Removed {(name.StartsWith(BuildingPrefix, StringComparison.Ordinal) ? "the unfinished" : "the old")} snapshot {name}.");
+        }
+    }
+
+    private static void RemoveTemporaryCurrentLinks(string root)
+    {
+        foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos(TemporaryCurrentPrefix + "*"))
+            if (entry.LinkTarget is not null) entry.Delete(); // the link itself, never its target
+    }
+
+    private static void RemoveStaleReferenceRecords(string root)
+    {
+        var folder = Path.Combine(root, ReferencesFolder);
+        if (!Directory.Exists(folder)) return;
+        foreach (var record in Directory.EnumerateFiles(folder))
+        {
+            var snapshot = Path.GetFileNameWithoutExtension(record);
+            if (record.EndsWith(".json", StringComparison.Ordinal) && Directory.Exists(Path.Combine(root, snapshot))) continue;
+            File.Delete(record);
         }
     }
 
     /// <summary>
-    /// Cache files no snapshot links to any more (link count 1): image files (<c>&lt;sha256&gt;</c>),
-    /// bootloader members (<c>&lt;member&gt;-&lt;archive sha256&gt;</c>) and extracted archives.
-    /// Partials stay for resume. Where link counts are unknown, what this run uses is kept.
+    /// Cache files (images <c>&lt;sha256&gt;</c>, bootloader members <c>&lt;member&gt;-&lt;archive
+    /// sha256&gt;</c>) that no kept snapshot references. By name, not link count: right with copies
+    /// instead of hard links, and on every platform. When a snapshot's references are not fully
+    /// known (made by another tool, on a system that cannot tell), nothing is deleted.
     /// </summary>
-    public static void RemoveUnreferencedCache(string root, IReadOnlySet<string> usedNames)
+    private static void RemoveUnreferencedCache(string root, Action<string> log)
     {
         var cache = Path.Combine(root, CacheName);
         if (!Directory.Exists(cache)) return;
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var snapshot in Directory.EnumerateDirectories(root, SnapshotPrefix + "*"))
+        {
+            var references = ReadReferences(root, snapshot);
+            if (references.Unknown.Count > 0)
+            {
+                log($"Cache cleanup skipped: which cache files {Path.GetFileName(snapshot)} uses is not known for {references.Unknown.Count} file(s).");
+                return;
+            }
+            referenced.UnionWith(references.Files.Values);
+        }
+        int removed = 0;
         foreach (var file in Directory.EnumerateFiles(cache))
         {
             var name = Path.GetFileName(file);
             if (name.EndsWith(".partial", StringComparison.Ordinal) || name.EndsWith(".partial.json", StringComparison.Ordinal)) continue;
-            var links = NativeFileSystem.GetLinkCount(file);
-            if (links == 1 || (links is null && !usedNames.Contains(name))) File.Delete(file);
+            if (referenced.Contains(name)) continue;
+            File.Delete(file);
+            removed++;
         }
+        if (removed > 0) log($"Removed {removed} cache file(s) no snapshot uses.");
+    }
+
+    private static string ReferencesPath(string root, string snapshotName) => Path.Combine(root, ReferencesFolder, snapshotName + ".json");
+
+    /// <summary>
+    /// Which cache file each file of <paramref name="snapshot"/> is: its record, or for a snapshot
+    /// without one (an older version of this module, MAAS itself) the cache file with the same
+    /// inode, where the platform tells; files it cannot tell are Unknown.
+    /// </summary>
+    public static CacheReferences ReadReferences(string root, string snapshot)
+    {
+        var record = ReferencesPath(root, Path.GetFileName(snapshot));
+        if (File.Exists(record))
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize<CacheReferences>(File.ReadAllBytes(record)) is { } read) return read.Normalized();
+            }
+            catch (JsonException)
+            {
+                // rebuilt below
+            }
+        }
+        return ReferencesByInode(root, snapshot);
+    }
+
+    private static CacheReferences ReferencesByInode(string root, string snapshot)
+    {
+        var byId = new Dictionary<(ulong, ulong), string>();
+        var cache = Path.Combine(root, CacheName);
+        if (Directory.Exists(cache))
+            foreach (var file in Directory.EnumerateFiles(cache))
+                if (NativeFileSystem.GetFileId(file) is { } id) byId.TryAdd(id, Path.GetFileName(file));
+        var references = CacheReferences.Empty();
+        var canTell = OperatingSystem.IsLinux();
+        foreach (var file in EnumerateRegularFiles(snapshot))
+        {
+            var relative = Path.GetRelativePath(snapshot, file).Replace(Path.DirectorySeparatorChar, '/');
+            if (NativeFileSystem.GetFileId(file) is { } id && byId.TryGetValue(id, out var name)) references.Files[relative] = name;
+            else if (!canTell && !OwnFiles.Contains(relative)) references.Unknown.Add(relative);
+        }
+        return references;
+    }
+
+    /// <summary>Files a snapshot has of its own, never from the cache.</summary>
+    private static readonly HashSet<string> OwnFiles = new(StringComparer.Ordinal) { MetaName, "ipxe.cfg", "grub/grub.cfg" };
+
+    private static IEnumerable<string> EnumerateRegularFiles(string folder)
+    {
+        foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
+        {
+            if (entry.LinkTarget is not null) continue;
+            if (entry is DirectoryInfo dir)
+            {
+                foreach (var file in EnumerateRegularFiles(dir.FullName)) yield return file;
+            }
+            else yield return entry.FullName;
+        }
+    }
+
+    private static void WriteAtomically(string path, byte[] bytes)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + ".tmp";
+        File.WriteAllBytes(temporary, bytes);
+        File.Move(temporary, path, overwrite: true);
+    }
+}
+
+/// <summary>Which cache file (by name) each file of a snapshot is; Unknown: files whose source is not known.</summary>
+internal sealed class CacheReferences
+{
+    public Dictionary<string, string> Files { get; init; } = new(StringComparer.Ordinal);
+    public HashSet<string> Unknown { get; init; } = new(StringComparer.Ordinal);
+
+    public static CacheReferences Empty() => new();
+
+    internal CacheReferences Normalized() => new()
+    {
+        Files = new Dictionary<string, string>(Files ?? [], StringComparer.Ordinal),
+        Unknown = new HashSet<string>(Unknown ?? [], StringComparer.Ordinal),
+    };
+
+    /// <summary>Only the entries whose file is still in <paramref name="snapshot"/>.</summary>
+    public CacheReferences Existing(string snapshot)
+    {
+        bool Exists(string relative) => File.Exists(Path.Combine(snapshot, relative.Replace('/', Path.DirectorySeparatorChar)));
+        return new CacheReferences
+        {
+            Files = Files.Where(kv => Exists(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
+            Unknown = Unknown.Where(Exists).ToHashSet(StringComparer.Ordinal),
+        };
+    }
+}
+
+/// <summary>A snapshot being built: its folder, and placement from the cache that records what it references.</summary>
+internal sealed class SnapshotDraft(string root, string folder, FilePlacer placer, CacheReferences carried)
+{
+    public string Folder { get; } = folder;
+    internal FilePlacer Placer { get; } = placer;
+    internal CacheReferences References { get; } = carried;
+
+    /// <summary>Puts cache/<paramref name="cacheName"/> at <paramref name="relativePath"/> ('/'-separated) in the draft.</summary>
+    public void PlaceFromCache(string cacheName, string relativePath)
+    {
+        Placer.Place(RackSnapshots.CachePath(root, cacheName), Path.Combine(Folder, relativePath.Replace('/', Path.DirectorySeparatorChar)));
+        References.Files[relativePath] = cacheName;
+        References.Unknown.Remove(relativePath);
     }
 }

@@ -23,10 +23,16 @@ public sealed class SaveOptions
     public TransferOptions Transfer { get; init; } = new();
     /// <summary>How long to wait for another run holding the destination.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Test hook: place files by copying, as where hard links are impossible.</summary>
+    internal bool CopyInsteadOfLinking { get; init; }
 }
 
 /// <summary>What a save would do (for -WhatIf) or did.</summary>
-public sealed record SavePlanSummary(int Files, int FilesToFetch, long BytesToFetch, int FilesReused, long BytesReused, bool NothingChanged);
+public sealed record SavePlanSummary(int Files, int FilesToFetch, long BytesToFetch, int FilesReused, long BytesReused, bool NothingChanged)
+{
+    /// <summary>-Force: files present that are hashed (once, during the save) before they are reused.</summary>
+    public int FilesToVerify { get; init; }
+}
 
 /// <summary>One image as saved: where its files are and what it cost.</summary>
 public sealed class MaasSavedImage

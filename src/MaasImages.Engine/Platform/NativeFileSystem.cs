@@ -44,6 +44,15 @@ public static partial class NativeFileSystem
                && BitConverter.ToUInt32(first, 140) == BitConverter.ToUInt32(second, 140);
     }
 
+    /// <summary>(device, inode) of a file, not following a final symlink; null where unknown (not Linux).</summary>
+    public static (ulong Device, ulong Inode)? GetFileId(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        var buffer = new byte[256];
+        if (Statx(-100, path, 0x100 /* AT_SYMLINK_NOFOLLOW */, 0x100 /* STATX_INO */, buffer) != 0) return null;
+        return (((ulong)BitConverter.ToUInt32(buffer, 136) << 32) | BitConverter.ToUInt32(buffer, 140), BitConverter.ToUInt64(buffer, 32));
+    }
+
     /// <summary>rename(2): atomically replaces <paramref name="destination"/>, even a symlink to a directory.</summary>
     public static void RenameReplacing(string source, string destination)
     {

@@ -122,7 +122,8 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
         var description = plan.NothingChanged
             ? $"Install {bootloaders.Count} bootloader(s) ({Layout}: {names}): everything is already there"
             : string.Format(CultureInfo.InvariantCulture, "Install {0} bootloader(s) ({1}: {2}): fetch {3} of {4} archive(s), {5}; reuse {6}",
-                bootloaders.Count, Layout, names, plan.FilesToFetch, plan.Files, ByteSize.Format(plan.BytesToFetch), plan.FilesReused);
+                bootloaders.Count, Layout, names, plan.FilesToFetch, plan.Files, ByteSize.Format(plan.BytesToFetch), plan.FilesReused)
+              + (plan.FilesToVerify > 0 ? $" after hashing {plan.FilesToVerify} of them (-Force)" : string.Empty);
         if (!await ShouldProcessAsync(_destination!, description).ConfigureAwait(false)) return;
 
         var observer = new TransferProgress("Installing MAAS bootloaders", EmitProgress, EmitVerbose, EmitWarning);

@@ -127,7 +127,6 @@ public sealed class SaveLayoutTests : IAsyncLifetime
         await Save(images, Options());
         var snapshot = new FileInfo(Current).LinkTarget;
         _server.ResetCounters();
-        await Task.Delay(1100); // a new snapshot would get a new name
         var saved = await Save(images, Options());
         Assert.Equal(snapshot, new FileInfo(Current).LinkTarget);
         Assert.Empty(_server.Requests);
@@ -140,7 +139,6 @@ public sealed class SaveLayoutTests : IAsyncLifetime
     {
         await Save(await Select(Amd64Latest("jammy")), Options());
         var first = new FileInfo(Current).LinkTarget!;
-        await Task.Delay(1100);
         await Save(await Select(Amd64Latest("noble")), Options());
         var second = new FileInfo(Current).LinkTarget!;
 
@@ -153,12 +151,12 @@ public sealed class SaveLayoutTests : IAsyncLifetime
         Assert.Contains("\"noble\"", meta, StringComparison.Ordinal);
 
         // -Prune keeps only this selection; cache files nothing links to any more go away.
-        await Task.Delay(1100);
         await Save(await Select(Amd64Latest("noble")), Options(prune: true));
         Assert.False(Directory.Exists(Path.Combine(Current, "ubuntu", "amd64", "ga-22.04")));
         Assert.DoesNotContain("\"jammy\"", File.ReadAllText(Path.Combine(Current, "maas.meta")), StringComparison.Ordinal);
         foreach (var cached in Directory.GetFiles(Path.Combine(Root, "cache")))
             Assert.True(NativeFileSystem.GetLinkCount(cached) > 1, $"{cached} is referenced by no snapshot");
+        Assert.Empty(Directory.GetFileSystemEntries(Root, "*.placing", SearchOption.AllDirectories));
     }
 
     [Fact]

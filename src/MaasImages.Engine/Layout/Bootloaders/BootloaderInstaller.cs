@@ -25,7 +25,7 @@ public static class BootloaderInstaller
         ArgumentNullException.ThrowIfNull(options);
         return options.Layout == SaveLayout.Rack
             ? new BootloaderRackLayout(bootloaders, options, ArchiveLimits.Default).Summary()
-            : new MirrorLayout(bootloaders, options).Summary();
+            : new MirrorLayout(bootloaders, options, MaasContentKind.Bootloaders).Summary();
     }
 
     /// <summary>
@@ -45,7 +45,7 @@ public static class BootloaderInstaller
         ArgumentNullException.ThrowIfNull(observer);
         if (options.Layout == SaveLayout.Rack)
             return await LayoutJob.RunAsync(options, observer, () => new BootloaderRackLayout(bootloaders, options, limits), cancellationToken).ConfigureAwait(false);
-        var saved = await LayoutJob.RunAsync(options, observer, () => new MirrorLayout(bootloaders, options), cancellationToken).ConfigureAwait(false);
+        var saved = await LayoutJob.RunAsync(options, observer, () => new MirrorLayout(bootloaders, options, MaasContentKind.Bootloaders), cancellationToken).ConfigureAwait(false);
         return saved.Select(s => new MaasBootloader(s.Image, SaveLayout.Mirror, s.Path, s.Files)).ToList();
     }
 }

@@ -22,6 +22,7 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
     private readonly MaasMeta _currentMeta;
     private readonly MaasMeta _newMeta;
     private readonly List<DownloadItem> _downloads = [];
+    private readonly List<DownloadItem> _toVerify = [];
     /// <summary>Archives to unpack this run (downloaded, or in the cache from an interrupted run).</summary>
     private readonly List<(MaasImageVersion Product, MaasImageFile Archive)> _toExtract = [];
     /// <summary>Members already unpacked by an earlier run, per archive sha256.</summary>
@@ -52,8 +53,10 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
                 else
                 {
                     _toExtract.Add((product, archive));
-                    if (!ContentHash.Matches(cachedArchive, archive.Size, archive.Sha256, rehash: options.Force))
-                        _downloads.Add(new DownloadItem(archive.Uri, archive.Sha256, archive.Size, cachedArchive, archive.Path));
+                    var item = new DownloadItem(archive.Uri, archive.Sha256, archive.Size, cachedArchive, archive.Path);
+                    if (!ContentHash.HasSize(cachedArchive, archive.Size)) _downloads.Add(item);
+                    else if (options.Force) _toVerify.Add(item); // hashed once, in SaveAsync
+                    // else: verified when downloaded; the extraction checks it is a sound archive
                 }
             }
         }
@@ -82,10 +85,10 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
             if (_currentSnapshot is null || _toExtract.Count > 0) return false;
             if (!_newMeta.ToBytes().AsSpan().SequenceEqual(_currentMeta.ToBytes())) return false;
             if (!PreloaderConfigs.AreCurrent(_currentSnapshot)) return false;
+            var references = RackSnapshots.ReadReferences(_root, _currentSnapshot).Files;
             foreach (var (relative, cacheName) in Placements())
             {
-                var placed = Path.Combine(_currentSnapshot, relative);
-                if (!File.Exists(placed) || (OperatingSystem.IsLinux() && !NativeFileSystem.IsSameFile(placed, RackSnapshots.CachePath(_root, cacheName)))) return false;
+                if (!File.Exists(Path.Combine(_currentSnapshot, relative)) || references.GetValueOrDefault(relative) != cacheName) return false;
             }
             return BootLinkMaker.Plan(_currentSnapshot, _options.Force).All(c => !c.ChangesDisk && !c.Occupied);
         }
@@ -101,8 +104,12 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
 
     public async Task<IReadOnlyList<MaasBootloader>> SaveAsync(TransferEngine engine, ITransferObserver observer, CancellationToken cancellationToken)
     {
+        foreach (var wrong in await ContentHash.VerifyAsync(_toVerify, observer, cancellationToken).ConfigureAwait(false))
+        {
+            File.Delete(wrong.Destination); // -Force found it wrong
+            _downloads.Add(wrong);
+        }
         var nothingChanged = NothingChanged;
-        foreach (var stale in _downloads.Where(d => File.Exists(d.Destination))) File.Delete(stale.Destination); // -Force found it wrong
         await engine.RunAsync(_downloads, cancellationToken).ConfigureAwait(false);
         RemoveInterruptedExtractions();
         foreach (var (_, archive) in _toExtract.DistinctBy(e => e.Archive.Sha256, StringComparer.Ordinal))
@@ -120,12 +127,11 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         else
         {
             cancellationToken.ThrowIfCancellationRequested();
-            snapshot = RackSnapshots.Build(_root, _currentSnapshot, observer.OnWarning, (building, placer) => Fill(building, placer, observer.OnWarning));
+            snapshot = RackSnapshots.Build(_root, _currentSnapshot, observer.OnWarning, draft => Fill(draft, observer.OnWarning), _options.CopyInsteadOfLinking);
             RackSnapshots.SwitchCurrent(_root, snapshot);
             observer.OnMessage($"'{RackSnapshots.CurrentName}' now points to {Path.GetFileName(snapshot)}.");
-            RackSnapshots.RemoveOldSnapshots(_root, snapshot);
-            RackSnapshots.RemoveUnreferencedCache(_root, Placements().Select(p => p.CacheName).ToHashSet(StringComparer.Ordinal));
         }
+        RackSnapshots.CleanUp(_root, snapshot, observer.OnMessage);
         return _products.Select(product =>
         {
             var folder = Path.Combine(snapshot, BootloaderSelection.Folder(product));
@@ -134,15 +140,16 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         }).ToList();
     }
 
-    private void Fill(string building, FilePlacer placer, Action<string> warn)
+    private void Fill(SnapshotDraft draft, Action<string> warn)
     {
+        var building = draft.Folder;
         foreach (var product in _products)
         {
             // The product's folder holds exactly this version: files of the carried-forward one go.
             var folder = Path.Combine(building, BootloaderSelection.Folder(product));
             if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
             foreach (var (relative, cacheName) in Placements(product))
-                placer.Place(RackSnapshots.CachePath(_root, cacheName), Path.Combine(building, relative));
+                draft.PlaceFromCache(cacheName, relative);
         }
         PreloaderConfigs.Write(building);
         RackSnapshots.WriteMeta(building, _newMeta);
