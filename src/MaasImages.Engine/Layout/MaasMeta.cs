@@ -32,6 +32,22 @@ internal sealed class MaasMeta
 
     public MaasMeta Clone() => new((JsonObject)_root.DeepClone());
 
+    /// <summary>True when <see cref="ToBytes"/> is exactly the file at <paramref name="path"/> (MAAS's "no new images" test).</summary>
+    public bool IsWrittenAt(string path) => File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(ToBytes());
+
+    /// <summary>Sets the entry at os/arch/subarch/kflavor/release/label unless one is there already (Python's dict.setdefault).</summary>
+    public void SetDefault(IReadOnlyList<string> keyPath, IReadOnlyDictionary<string, string> entry)
+    {
+        JsonNode? node = _root;
+        foreach (var key in keyPath)
+        {
+            node = node is JsonObject parent ? parent[key] : null;
+            if (node is null) break;
+        }
+        if (node is JsonObject) return;
+        Set(keyPath, entry);
+    }
+
     /// <summary>Sets the entry at os/arch/subarch/kflavor/release/label.</summary>
     public void Set(IReadOnlyList<string> keyPath, IReadOnlyDictionary<string, string> entry)
     {
@@ -65,13 +81,28 @@ internal sealed class MaasMeta
         }
     }
 
-    /// <summary>Every image entry (depth 6) with its key path; bootloader entries (same depth) are not images.</summary>
+    /// <summary>Removes every entry <paramref name="match"/> picks (with parents left empty).</summary>
+    public void RemoveWhere(Func<JsonObject, bool> match)
+    {
+        foreach (var (key, _) in Entries().Where(e => match(e.Entry)).ToList()) Remove(key);
+    }
+
+    /// <summary>The product an entry describes (MAAS always records it).</summary>
+    public static string? ProductOf(JsonObject entry) => entry["product_name"] is JsonValue v && v.TryGetValue(out string? name) ? name : null;
+
+    public static bool IsBootloader(JsonObject entry) => entry.ContainsKey(BootloaderTypeKey);
+
+    /// <summary>
+    /// Every image entry (depth 6) with its key path; bootloader entries (same depth) are not images.
+    /// One image has many entries: its own subarch, maybe <c>generic</c>, and an alias per subarch of
+    /// its <c>subarches</c> list (see <see cref="MaasMetaRules"/>): an entry is not a folder.
+    /// </summary>
     public IEnumerable<(string[] KeyPath, JsonObject Entry)> ImageEntries() =>
-        Entries().Where(e => !e.Entry.ContainsKey(BootloaderTypeKey));
+        Entries().Where(e => !IsBootloader(e.Entry));
 
     /// <summary>Bootloader entries: os/arch/generic/bootloader/&lt;bootloader-type&gt;/label.</summary>
     public IEnumerable<(string[] KeyPath, JsonObject Entry)> BootloaderEntries() =>
-        Entries().Where(e => e.Entry.ContainsKey(BootloaderTypeKey));
+        Entries().Where(e => IsBootloader(e.Entry));
 
     public const string BootloaderTypeKey = "bootloader-type";
 
@@ -105,7 +136,7 @@ internal sealed class MaasMeta
             case JsonObject obj:
                 text.Append('{');
                 bool first = true;
-                foreach (var (key, value) in obj.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                foreach (var (key, value) in obj.OrderBy(kv => kv.Key, CodePointOrder.Instance))
                 {
                     if (!first) text.Append(", ");
                     first = false;
@@ -127,7 +158,7 @@ internal sealed class MaasMeta
         }
     }
 
-    /// <summary>A JSON string as Python's json.dumps writes it (ensure_ascii: non-ASCII as \uXXXX).</summary>
+    /// <summary>A JSON string as Python's json.dumps writes it (ensure_ascii: everything outside space..~ as \uXXXX, DEL included).</summary>
     private static void AppendString(string value, StringBuilder text)
     {
         text.Append('"');
@@ -143,11 +174,44 @@ internal sealed class MaasMeta
                 case '\b': text.Append("\\b"); break;
                 case '\f': text.Append("\\f"); break;
                 default:
-                    if (c < 0x20 || c > 0x7f) text.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+                    if (c < 0x20 || c > 0x7e) text.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
                     else text.Append(c);
                     break;
             }
         }
         text.Append('"');
+    }
+
+    /// <summary>
+    /// Python's sort_keys order: by code point. UTF-16 ordinal order differs only for characters
+    /// beyond U+FFFF (surrogates) against U+E000–U+FFFF.
+    /// </summary>
+    private sealed class CodePointOrder : IComparer<string>
+    {
+        public static readonly CodePointOrder Instance = new();
+
+        public int Compare(string? x, string? y)
+        {
+            x ??= string.Empty;
+            y ??= string.Empty;
+            int i = 0, j = 0;
+            while (i < x.Length && j < y.Length)
+            {
+                var order = Next(x, ref i).CompareTo(Next(y, ref j));
+                if (order != 0) return order;
+            }
+            return (i < x.Length).CompareTo(j < y.Length);
+        }
+
+        /// <summary>The code point at <paramref name="index"/> (a lone surrogate counts as itself, as in Python).</summary>
+        private static int Next(string text, ref int index)
+        {
+            if (char.IsHighSurrogate(text[index]) && index + 1 < text.Length && char.IsLowSurrogate(text[index + 1]))
+            {
+                index += 2;
+                return char.ConvertToUtf32(text[index - 2], text[index - 1]);
+            }
+            return text[index++];
+        }
     }
 }

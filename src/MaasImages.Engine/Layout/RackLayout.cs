@@ -38,16 +38,18 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         _currentSnapshot = RackSnapshots.ResolveCurrent(_root);
         _currentMeta = _currentSnapshot is null ? MaasMeta.Empty() : MaasMeta.Load(Path.Combine(_currentSnapshot, MetaName));
         _newMeta = _currentMeta.Clone();
-        if (options.Prune)
-        {
-            foreach (var (key, _) in _currentMeta.ImageEntries().ToList()) _newMeta.Remove(key);
-        }
+        // maas.meta as MAAS 3.4 builds it for this selection: the run's products lose their old
+        // entries and are inserted again in stream order; entries of carried images stay and, being
+        // there first, keep the alias keys they hold (MaasMetaRules).
+        var runProducts = _images.Select(i => i.ProductName).ToHashSet(StringComparer.Ordinal);
+        _newMeta.RemoveWhere(entry => !MaasMeta.IsBootloader(entry) &&
+            (options.Prune || (MaasMeta.ProductOf(entry) is { } product && runProducts.Contains(product))));
+        foreach (var image in MaasMetaRules.InStreamOrder(_images)) MaasMetaRules.Insert(_newMeta, image);
 
         foreach (var image in _images)
         {
             foreach (var folder in RackPlacement.SubarchFolders(image))
             {
-                _newMeta.Set(RackPlacement.MetaKey(image, folder), RackPlacement.MetaEntry(image));
                 foreach (var file in RackPlacement.Files(image))
                     _placements.Add((image, $"{RackPlacement.Folder(image, folder)}/{Path.GetFileName(file.Path)}", file));
             }
@@ -66,10 +68,13 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
 
     public IReadOnlyList<DownloadItem> Downloads => _downloads;
 
-    /// <summary>True when the snapshot would be the current one again: same maas.meta, every file cached.</summary>
+    /// <summary>The maas.meta this run writes (planned before anything is fetched).</summary>
+    internal byte[] PlannedMeta => _newMeta.ToBytes();
+
+    /// <summary>True when the snapshot would be the current one again: maas.meta byte for byte, every file in place.</summary>
     public bool NothingChanged =>
         _currentSnapshot is not null && _downloads.Count == 0 && _toVerify.Count == 0 &&
-        _newMeta.ToBytes().AsSpan().SequenceEqual(_currentMeta.ToBytes()) &&
+        _newMeta.IsWrittenAt(Path.Combine(_currentSnapshot, MetaName)) &&
         _placements.All(p => File.Exists(Path.Combine(_currentSnapshot, p.RelativePath)));
 
     public SavePlanSummary Summary()
@@ -117,22 +122,56 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         RackSnapshots.Build(_root, _currentSnapshot, log, draft =>
         {
             var building = draft.Folder;
-            // Carried forward: bootloaders, links, other images. Replace what changes.
-            var wanted = _newMeta.ImageEntries().ToDictionary(e => string.Join('/', e.KeyPath), e => e.Entry.ToJsonString(), StringComparer.Ordinal);
-            foreach (var (key, entry) in _currentMeta.ImageEntries())
+            // Carried forward: bootloaders, links, other images. Folders come from the images, never
+            // from maas.meta keys: one image has many entries (aliases), and an alias key can name
+            // another image's folder.
+            if (_options.Prune)
             {
-                if (wanted.TryGetValue(string.Join('/', key), out var json) && json == entry.ToJsonString()) continue; // unchanged image
-                var folder = Path.Combine(building, key[0], key[1], key[2], key[4], key[5]);
-                if (!Directory.Exists(folder)) continue;
-                Directory.Delete(folder, recursive: true);
-                // Folders left empty (os/arch/subarch/release) go too, so the tree holds only what maas.meta lists.
-                for (var parent = Path.GetDirectoryName(folder); parent is not null && parent.Length > building.Length && !Directory.EnumerateFileSystemEntries(parent).Any(); parent = Path.GetDirectoryName(parent))
-                    Directory.Delete(parent);
+                // Only this selection stays: every image tree goes, the run's files are placed again below.
+                foreach (var os in _currentMeta.ImageEntries().Select(e => e.KeyPath[0]).Distinct(StringComparer.Ordinal))
+                    RemoveImageTree(building, os);
+            }
+            // The run's folders hold exactly the new version: files of the one carried forward go.
+            foreach (var folder in _placements.Select(p => Path.GetDirectoryName(p.RelativePath)!).Distinct(StringComparer.Ordinal))
+            {
+                var full = Path.Combine(building, folder);
+                if (Directory.Exists(full) && new DirectoryInfo(full).LinkTarget is null) Directory.Delete(full, recursive: true);
             }
             foreach (var (_, relative, file) in _placements)
                 draft.PlaceFromCache(file.Sha256, relative);
+            RemoveEmptyFolders(building);
             RackSnapshots.WriteMeta(building, _newMeta);
         }, _options.CopyInsteadOfLinking);
+
+    /// <summary>Folder names at the snapshot root that are never an image's os folder.</summary>
+    private static readonly HashSet<string> NotImageFolders = new(StringComparer.Ordinal) { "bootloader", "grub" };
+
+    /// <summary>Deletes &lt;os&gt;/ of the building snapshot: a real folder with a plain name only, never through a link.</summary>
+    private static void RemoveImageTree(string building, string os)
+    {
+        if (os.Length == 0 || os is "." or ".." || os.IndexOfAny(['/', '\\', '\0']) >= 0 || NotImageFolders.Contains(os)) return;
+        var tree = new DirectoryInfo(Path.Combine(building, os));
+        if (tree.Exists && tree.LinkTarget is null) tree.Delete(recursive: true);
+    }
+
+    /// <summary>Image folders left empty go, so the tree holds only what maas.meta lists.</summary>
+    private static void RemoveEmptyFolders(string building)
+    {
+        foreach (var os in new DirectoryInfo(building).EnumerateDirectories())
+        {
+            if (os.LinkTarget is not null || NotImageFolders.Contains(os.Name)) continue;
+            RemoveIfEmpty(os);
+        }
+
+        static bool RemoveIfEmpty(DirectoryInfo dir)
+        {
+            var empty = true;
+            foreach (var entry in dir.EnumerateFileSystemInfos())
+                empty &= entry is DirectoryInfo sub && sub.LinkTarget is null && RemoveIfEmpty(sub);
+            if (empty) dir.Delete();
+            return empty;
+        }
+    }
 
     private List<MaasSavedImage> Results(string snapshot, IReadOnlyList<FileResult> fetched)
     {

@@ -37,23 +37,4 @@ internal static class RackPlacement
     /// <summary>os/arch/subarch/release/label, relative to a snapshot.</summary>
     public static string Folder(MaasImageVersion image, string subarchFolder) =>
         string.Join('/', image.Os, image.Arch, subarchFolder, image.Release, image.Label);
-
-    public static string[] MetaKey(MaasImageVersion image, string subarchFolder) =>
-        [image.Os, image.Arch, subarchFolder, Kflavor(image), image.Release, image.Label];
-
-    public static SortedDictionary<string, string> MetaEntry(MaasImageVersion image)
-    {
-        var entry = new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["content_id"] = image.ContentId,
-            ["kflavor"] = Kflavor(image),
-            ["path"] = Files(image).Select(f => f.Path).FirstOrDefault() ?? string.Empty,
-            ["product_name"] = image.ProductName,
-            ["subarches"] = image.Properties.GetValueOrDefault("subarches") ?? image.Subarch,
-            ["version_name"] = image.VersionName,
-        };
-        foreach (var optional in new[] { "release_codename", "release_title", "support_eol" })
-            if (image.Properties.TryGetValue(optional, out var value)) entry[optional] = value;
-        return entry;
-    }
 }

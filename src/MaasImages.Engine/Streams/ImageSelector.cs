@@ -6,7 +6,7 @@ namespace MaasImages.Engine.Streams;
 internal static class ImageSelector
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // one long loop: skip the slow first JIT tier
-    public static List<MaasImageVersion> Select(MaasStream stream, ProductCatalog catalog, ImageQuery query)
+    public static List<MaasImageVersion> Select(MaasStream stream, ProductCatalog catalog, ImageQuery query, int contentPosition = 0)
     {
         var compiled = query.Compile();
         var contentId = catalog.ContentId ?? string.Empty;
@@ -22,7 +22,8 @@ internal static class ImageSelector
                 if (!compiled.MatchesVersion(version.Name, version.Props)) continue;
                 var items = compiled.HasItemFilters ? FilteredItems(compiled, product, version) : version.Items;
                 if (items.Length > 0)
-                    matched.Add(new MaasImageVersion(stream, contentId, product.Name, version.Name, version.Props, items, version == newest));
+                    matched.Add(new MaasImageVersion(stream, contentId, product.Name, version.Name, version.Props, items, version == newest,
+                        (contentPosition, product.Position)));
             }
             var skip = compiled.MaxVersions is int max ? Math.Max(0, matched.Count - max) : 0;
             for (int i = skip; i < matched.Count; i++) selected.Add(matched[i]);

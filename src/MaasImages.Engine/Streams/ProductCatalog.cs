@@ -23,7 +23,8 @@ internal readonly struct CatalogItem(string name, JsonElement element, PropertyB
 
 internal sealed record CatalogVersion(string Name, PropertyBag Props, CatalogItem[] Items);
 
-internal sealed record CatalogProduct(string Name, PropertyBag Props, CatalogVersion[] Versions);
+/// <param name="Position">Where the product stands in the document: simplestreams hands products to MAAS in this order.</param>
+internal sealed record CatalogProduct(string Name, PropertyBag Props, CatalogVersion[] Versions, int Position);
 
 /// <summary>
 /// A parsed <c>products:1.0</c> document: products, versions (ordered oldest → newest as ordinal
@@ -89,7 +90,7 @@ internal sealed class ProductCatalog
                 }
             }
             versions.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-            products.Add(new CatalogProduct(product.Name, productBag, versions.ToArray()));
+            products.Add(new CatalogProduct(product.Name, productBag, versions.ToArray(), products.Count));
         }
         products.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return new ProductCatalog(name, top.GetOwn("content_id"), top, products.ToArray());

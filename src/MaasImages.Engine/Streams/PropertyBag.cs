@@ -43,6 +43,23 @@ internal sealed class PropertyBag
         return flat;
     }
 
+    /// <summary>
+    /// The members of this level's object <paramref name="member"/> (e.g. a version's <c>items</c>),
+    /// in document order, each as a level chained to this one. Non-object members are skipped.
+    /// </summary>
+    public IEnumerable<(string Name, PropertyBag Props)> Children(string member)
+    {
+        if (!_element.TryGetProperty(member, out var children) || children.ValueKind != JsonValueKind.Object) yield break;
+        foreach (var child in children.EnumerateObject())
+            if (child.Value.ValueKind == JsonValueKind.Object) yield return (child.Name, new PropertyBag(child.Value, this));
+    }
+
+    /// <summary>This level's own members with their raw JSON values, in document order.</summary>
+    public IEnumerable<(string Name, JsonElement Value)> OwnRaw()
+    {
+        foreach (var member in _element.EnumerateObject()) yield return (member.Name, member.Value);
+    }
+
     /// <summary>Only this level's own keys.</summary>
     public SortedDictionary<string, string> Own()
     {

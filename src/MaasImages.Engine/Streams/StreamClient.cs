@@ -69,7 +69,7 @@ public static class StreamClient
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(query);
         var catalog = await ReadCatalogAsync(stream, content, cancellationToken).ConfigureAwait(false);
-        return ImageSelector.Select(stream, catalog, query);
+        return ImageSelector.Select(stream, catalog, query, content.IndexPosition);
     }
 
     private static string LastSegment(Uri root)

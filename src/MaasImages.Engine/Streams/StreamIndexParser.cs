@@ -36,7 +36,8 @@ internal static partial class StreamIndexParser
                     if (p.ValueKind == JsonValueKind.String) products.Add(p.GetString()!);
             }
             contents.Add(new MaasContent(entry.Name, Classify(entry.Name), GetString(value, "format"), GetString(value, "datatype"),
-                path, source.Resolve(path), products, ParseUpdated(GetString(value, "updated"))));
+                path, source.Resolve(path), products, ParseUpdated(GetString(value, "updated")))
+            { IndexPosition = contents.Count });
         }
         contents.Sort((a, b) => string.CompareOrdinal(a.ContentId, b.ContentId));
         return (ParseUpdated(GetString(root, "updated")), contents);

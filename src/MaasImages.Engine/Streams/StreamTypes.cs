@@ -50,6 +50,8 @@ public sealed class MaasContent
     public IReadOnlyList<string> Products { get; }
     public int ProductCount => Products.Count;
     public DateTimeOffset? Updated { get; }
+    /// <summary>Where the content id stands in the index document (simplestreams reads them in this order).</summary>
+    internal int IndexPosition { get; init; }
     /// <summary>True when this version can read the document (<c>products:1.0</c>).</summary>
     public bool IsSupportedFormat => string.Equals(Format, "products:1.0", StringComparison.Ordinal);
 
@@ -153,8 +155,9 @@ public sealed class MaasImageVersion
     private MaasImageFile[]? _files;
 
     internal MaasImageVersion(MaasStream stream, string contentId, string productName, string versionName,
-        PropertyBag props, CatalogItem[] items, bool isLatest)
+        PropertyBag props, CatalogItem[] items, bool isLatest, (int Content, int Product) streamPosition = default)
     {
+        StreamPosition = streamPosition;
         Stream = stream;
         ContentId = contentId;
         ProductName = productName;
@@ -200,6 +203,22 @@ public sealed class MaasImageVersion
     public StreamSignatureStatus SignatureStatus => Stream.SignatureStatus;
     public string? SignedBy => Stream.SignedBy;
     public string? SignerUserId => Stream.SignerUserId;
+
+    /// <summary>
+    /// Where the product stands in the stream: its content id's place in the index, then its place
+    /// in the products document. Simplestreams hands products to MAAS in this order, which decides
+    /// who wins a maas.meta key two products share.
+    /// </summary>
+    internal (int Content, int Product) StreamPosition { get; }
+
+    /// <summary>
+    /// Every item of this version in document order, whatever item filter selected <see cref="Files"/>
+    /// (MAAS's maas.meta is built from all of them), each chained to the version for inheritance.
+    /// </summary>
+    internal IEnumerable<(string Name, PropertyBag Props)> ItemsInDocumentOrder() => _props.Children("items");
+
+    /// <summary>The version's own level (its parent chain is product, then top).</summary>
+    internal PropertyBag VersionProps => _props;
 
     private System.Collections.ObjectModel.ReadOnlyDictionary<string, string> BuildProperties()
     {

@@ -1,3 +1,4 @@
+using MaasImages.Engine.Layout;
 using MaasImages.Engine.Layout.Bootloaders;
 using MaasImages.Engine.Streams;
 using MaasImages.Engine.Tests.Support;
@@ -26,11 +27,14 @@ public sealed class BootloaderRealFixtureTests
             selected.Select(s => $"{s.Os} {BootloaderSelection.TypeOf(s)}/{s.Arch} {s.VersionName}"));
         var uefi = selected[0];
         Assert.Equal(["grub2-signed", "shim-signed"], BootloaderSelection.Archives(uefi).Select(a => a.Name));
-        Assert.Equal(["grub-efi-signed", "amd64", "generic", "bootloader", "uefi", "stable"], BootloaderRackLayout.MetaKey(uefi));
-        var entry = BootloaderRackLayout.MetaEntry(uefi);
-        Assert.Equal("bootloaders/uefi/amd64/20231004.0/grub2-signed.tar.xz", entry["path"]);
-        Assert.Equal("uefi", entry["bootloader-type"]);
-        Assert.Equal("com.ubuntu.maas:stable:1:bootloader-download", entry["content_id"]);
+        // maas.meta: os/arch/generic/bootloader/<bootloader-type>/label; MAAS sets it once per item, so the last item's path stays.
+        using var destination = new TempStream();
+        var planned = new BootloaderRackLayout(selected, new SaveOptions { Destination = destination.Root }, ArchiveLimits.Default).PlannedMeta;
+        using var meta = System.Text.Json.JsonDocument.Parse(planned);
+        var entry = meta.RootElement.GetProperty("grub-efi-signed").GetProperty("amd64").GetProperty("generic").GetProperty("bootloader").GetProperty("uefi").GetProperty("stable");
+        Assert.Equal("bootloaders/uefi/amd64/20231004.0/shim-signed.tar.xz", entry.GetProperty("path").GetString());
+        Assert.Equal("uefi", entry.GetProperty("bootloader-type").GetString());
+        Assert.Equal("com.ubuntu.maas:stable:1:bootloader-download", entry.GetProperty("content_id").GetString());
     }
 
     [RealFixtureFact]

@@ -32,3 +32,13 @@ public sealed class RealFixtureFactAttribute : FactAttribute
             Skip = $"Real fixtures not found at {RepoPaths.RealFixtures} (set MAASIMAGES_REAL_FIXTURES): skipped.";
     }
 }
+
+/// <summary>A theory over the real upstream fixtures; skipped, with the reason shown, when they are absent.</summary>
+public sealed class RealFixtureTheoryAttribute : TheoryAttribute
+{
+    public RealFixtureTheoryAttribute()
+    {
+        if (!Directory.Exists(RepoPaths.RealFixtures))
+            Skip = $"Real fixtures not found at {RepoPaths.RealFixtures} (set MAASIMAGES_REAL_FIXTURES): skipped.";
+    }
+}

@@ -38,13 +38,17 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         _currentMeta = _currentSnapshot is null ? MaasMeta.Empty() : MaasMeta.Load(Path.Combine(_currentSnapshot, RackSnapshots.MetaName));
         _newMeta = _currentMeta.Clone();
 
+        // maas.meta as MAAS 3.4 builds it (MaasMetaRules): the entries of these products, and of any
+        // other product for the same type/arch folder (its files are about to be replaced), go; then
+        // the products are inserted in stream order.
+        var folders = _products.Select(p => (p.Arch, Type: BootloaderSelection.TypeOf(p))).ToHashSet();
+        var names = _products.Select(p => p.ProductName).ToHashSet(StringComparer.Ordinal);
+        foreach (var (key, entry) in _newMeta.BootloaderEntries().ToList())
+            if (folders.Contains((key[1], key[4])) || (MaasMeta.ProductOf(entry) is { } name && names.Contains(name))) _newMeta.Remove(key);
+        foreach (var product in MaasMetaRules.InStreamOrder(_products)) MaasMetaRules.Insert(_newMeta, product);
+
         foreach (var product in _products)
         {
-            // One folder per type/arch: an entry of another os for it describes files about to be replaced.
-            foreach (var (key, _) in _newMeta.BootloaderEntries().ToList())
-                if (key[1] == product.Arch && key[4] == BootloaderSelection.TypeOf(product)) _newMeta.Remove(key);
-            _newMeta.Set(MetaKey(product), MetaEntry(product));
-
             foreach (var archive in BootloaderSelection.Archives(product))
             {
                 var cachedArchive = RackSnapshots.CachePath(_root, archive.Sha256);
@@ -64,18 +68,8 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
 
     public IReadOnlyList<DownloadItem> Downloads => _downloads;
 
-    /// <summary>os/arch/generic/bootloader/&lt;bootloader-type&gt;/label, as MAAS keys bootloaders.</summary>
-    internal static string[] MetaKey(MaasImageVersion product) =>
-        [product.Os, product.Arch, "generic", "bootloader", BootloaderSelection.TypeOf(product), product.Label];
-
-    internal static SortedDictionary<string, string> MetaEntry(MaasImageVersion product) => new(StringComparer.Ordinal)
-    {
-        [MaasMeta.BootloaderTypeKey] = BootloaderSelection.TypeOf(product),
-        ["content_id"] = product.ContentId,
-        ["path"] = BootloaderSelection.Archives(product).Select(a => a.Path).FirstOrDefault() ?? string.Empty,
-        ["product_name"] = product.ProductName,
-        ["version_name"] = product.VersionName,
-    };
+    /// <summary>The maas.meta this run writes (planned before anything is fetched).</summary>
+    internal byte[] PlannedMeta => _newMeta.ToBytes();
 
     /// <summary>True when the current snapshot already is what this run would build.</summary>
     public bool NothingChanged
@@ -83,7 +77,7 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         get
         {
             if (_currentSnapshot is null || _toExtract.Count > 0) return false;
-            if (!_newMeta.ToBytes().AsSpan().SequenceEqual(_currentMeta.ToBytes())) return false;
+            if (!_newMeta.IsWrittenAt(Path.Combine(_currentSnapshot, RackSnapshots.MetaName))) return false;
             if (!PreloaderConfigs.AreCurrent(_currentSnapshot)) return false;
             var references = RackSnapshots.ReadReferences(_root, _currentSnapshot).Files;
             foreach (var (relative, cacheName) in Placements())
