@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using MaasImages.Engine.Errors;
 using MaasImages.Engine.Layout;
@@ -56,6 +57,33 @@ public sealed class BootloaderLayoutTests : IAsyncLifetime
 
     private async Task<IReadOnlyList<MaasBootloader>> Install(BootloaderQuery? query = null, SaveOptions? options = null, RecordingObserver? observer = null) =>
         await BootloaderInstaller.InstallAsync(await Select(query), options ?? Options(), observer ?? new RecordingObserver(), CancellationToken.None);
+
+    /// <summary>src/provisioningserver/boot/ipxe.py CONFIG_FILE, MAAS tag 3.4.10 (3.4.1 onwards).</summary>
+    private const string MaasIpxeCfg = """
+        #!ipxe
+        # MAAS iPXE pre-loader configuration file
+
+        # Load based on MAC address first.
+        chain http://${next-server}:5248/ipxe.cfg-${mac} ||
+
+        # Failed to load based on MAC address.
+        chain http://${next-server}:5248/ipxe.cfg-default-amd64
+
+        """;
+
+    /// <summary>src/provisioningserver/boot/grub.py CONFIG_FILE, MAAS tag 3.4.10: it opens with an empty line.</summary>
+    private const string MaasGrubCfg = """
+
+        # MAAS GRUB2 pre-loader configuration file
+
+        # Load based on MAC address first.
+        configfile /grub/grub.cfg-${net_default_mac}
+
+        # Failed to load based on MAC address. Load based on the CPU
+        # architecture.
+        configfile /grub/grub.cfg-default-${grub_cpu}
+
+        """;
 
     private static string Sha256(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
 
@@ -157,11 +185,9 @@ public sealed class BootloaderLayoutTests : IAsyncLifetime
             Assert.Equal(bytes.ToArray(), File.ReadAllBytes(Path.Combine(Current, "bootloader/pxe/i386/lpxelinux.0")));
         }
 
-        Assert.StartsWith("#!ipxe\n", File.ReadAllText(Path.Combine(Current, "ipxe.cfg")), StringComparison.Ordinal);
-        Assert.Contains("chain http://${next-server}:5248/ipxe.cfg-${mac} || chain http://${next-server}:5248/ipxe.cfg-default-amd64", File.ReadAllText(Path.Combine(Current, "ipxe.cfg")), StringComparison.Ordinal);
-        var grub = File.ReadAllText(Path.Combine(Current, "grub/grub.cfg"));
-        Assert.Contains("configfile /grub/grub.cfg-${net_default_mac}", grub, StringComparison.Ordinal);
-        Assert.Contains("configfile /grub/grub.cfg-default-${grub_cpu}", grub, StringComparison.Ordinal);
+        // MAAS 3.4's own bytes (ipxe.py and grub.py CONFIG_FILE, tag 3.4.10).
+        Assert.Equal(Encoding.ASCII.GetBytes(MaasIpxeCfg.ReplaceLineEndings("\n")), File.ReadAllBytes(Path.Combine(Current, "ipxe.cfg")));
+        Assert.Equal(Encoding.ASCII.GetBytes(MaasGrubCfg.ReplaceLineEndings("\n")), File.ReadAllBytes(Path.Combine(Current, "grub/grub.cfg")));
 
         // maas.meta: <os>.<arch>.generic.bootloader.<bootloader-type>.<label>, one sorted line.
         var text = File.ReadAllText(Path.Combine(Current, "maas.meta"));
@@ -169,6 +195,7 @@ public sealed class BootloaderLayoutTests : IAsyncLifetime
         using var meta = JsonDocument.Parse(text);
         var entry = meta.RootElement.GetProperty("grub-efi-signed").GetProperty("amd64").GetProperty("generic").GetProperty("bootloader").GetProperty("uefi").GetProperty("stable");
         Assert.Equal(["bootloader-type", "content_id", "path", "product_name", "version_name"], entry.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("bootloaders/uefi/amd64/20250715.0/shim-signed.tar.xz", entry.GetProperty("path").GetString()); // the last item, as MAAS sets it
         Assert.Equal("uefi", entry.GetProperty("bootloader-type").GetString());
         Assert.Equal("com.ubuntu.maas.stable:1:grub-efi-signed:uefi:amd64", entry.GetProperty("product_name").GetString());
         Assert.Equal("20250715.0", entry.GetProperty("version_name").GetString());

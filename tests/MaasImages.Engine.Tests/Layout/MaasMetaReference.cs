@@ -20,8 +20,12 @@ internal static class MaasMetaReference
         "support_eol", "kflavor", "bootloader-type", "os_title", "gadget_title",
     ];
 
-    /// <summary>The maas.meta text for the selected products of <paramref name="documents"/> (in index order).</summary>
-    public static string Build(IEnumerable<JsonObject> documents, Func<string, bool> selected)
+    /// <summary>The maas.meta text for the selected products of <paramref name="documents"/> (in index order), newest version each.</summary>
+    public static string Build(IEnumerable<JsonObject> documents, Func<string, bool> selected) =>
+        Build(documents, selected, versionOf: null);
+
+    /// <summary>As above, with the version of each product given by <paramref name="versionOf"/> (null: the newest).</summary>
+    public static string Build(IEnumerable<JsonObject> documents, Func<string, bool> selected, Func<string, string>? versionOf)
     {
         // The mapping: "os\0arch\0subarch\0kflavor\0release\0label" -> compact item.
         var mapping = new Dictionary<string, Dictionary<string, string>>();
@@ -33,7 +37,7 @@ internal static class MaasMetaReference
                 var product = productNode!.AsObject();
                 var versionNames = product["versions"]!.AsObject().Select(v => v.Key).ToList();
                 versionNames.Sort(string.CompareOrdinal);
-                var versionName = versionNames[^1];
+                var versionName = versionOf?.Invoke(productName) ?? versionNames[^1];
                 var version = product["versions"]![versionName]!.AsObject();
                 foreach (var (itemName, itemNode) in version["items"]!.AsObject())
                 {

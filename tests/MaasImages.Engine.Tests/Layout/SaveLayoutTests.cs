@@ -111,9 +111,9 @@ public sealed class SaveLayoutTests : IAsyncLifetime
         Assert.Equal("com.ubuntu.maas.stable:v3:boot:22.04:amd64:ga-22.04", entry.GetProperty("product_name").GetString());
         Assert.Equal("20250718", entry.GetProperty("version_name").GetString());
         Assert.Equal("com.ubuntu.maas:stable:v3:download", entry.GetProperty("content_id").GetString());
-        // the generic alias has its own entry; the lowlatency flavour sits under its own kflavor key
+        // the generic alias has its own entry; the lowlatency flavour sits under its own kflavor key of its subarch
         Assert.True(meta.RootElement.GetProperty("ubuntu").GetProperty("amd64").GetProperty("generic").GetProperty("generic").TryGetProperty("noble", out _));
-        Assert.True(meta.RootElement.GetProperty("ubuntu").GetProperty("amd64").GetProperty("ga-22.04-lowlatency").TryGetProperty("lowlatency", out _));
+        Assert.True(meta.RootElement.GetProperty("ubuntu").GetProperty("amd64").GetProperty("ga-22.04").GetProperty("lowlatency").TryGetProperty("jammy", out _));
         Assert.StartsWith("{\"ubuntu\": {\"amd64\": {", text, StringComparison.Ordinal); // Python's separators
         if (!OperatingSystem.IsWindows())
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,

@@ -1,0 +1,207 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using MaasImages.Engine.Layout;
+using MaasImages.Engine.Layout.Bootloaders;
+using MaasImages.Engine.Platform;
+using MaasImages.Engine.Streams;
+using MaasImages.Engine.Tests.Support;
+using MaasImages.Engine.Transfer;
+using MaasImages.TestServer;
+
+namespace MaasImages.Engine.Tests.Layout;
+
+/// <summary>
+/// maas.meta on the sample stream served over HTTP, saved for real (images and bootloaders): byte
+/// for byte what <see cref="MaasMetaReference"/> derives from the raw documents; a tree written by
+/// those rules is carried forward without a byte of it changing; aliases are never taken for images.
+/// </summary>
+public sealed class MaasMetaSampleTests : IAsyncLifetime
+{
+    private readonly TempStream _served = TempStream.OfSample();
+    private readonly TempStream _target = new();
+    private StreamServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await StreamServer.StartAsync(_served.Root);
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _served.Dispose();
+        _target.Dispose();
+    }
+
+    private string Root => _target.Root;
+    private string Current => Path.Combine(Root, "current");
+    private string MetaPath => Path.Combine(Current, "maas.meta");
+
+    private async Task<MaasStream> Open() =>
+        await StreamClient.OpenAsync(StreamSource.Resolve(null, _server.BaseUri.AbsoluteUri), true, CancellationToken.None); // an editable, unsigned copy
+
+    private async Task<List<MaasImageVersion>> Images(ImageQuery query)
+    {
+        var stream = await Open();
+        var all = new List<MaasImageVersion>();
+        foreach (var content in stream.Contents.Where(c => c.Kind == MaasContentKind.Images))
+            all.AddRange(await StreamClient.GetImageVersionsAsync(stream, content, query, CancellationToken.None));
+        return all;
+    }
+
+    private async Task<IReadOnlyList<MaasImageVersion>> Bootloaders() =>
+        await BootloaderInstaller.SelectAsync(await Open(), new BootloaderQuery(), _ => { }, CancellationToken.None);
+
+    private SaveOptions Options(bool prune = false) => new()
+    {
+        Destination = Root,
+        Prune = prune,
+        Transfer = new TransferOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20), StallTimeout = TimeSpan.FromSeconds(10) },
+        LockTimeout = TimeSpan.FromSeconds(20),
+    };
+
+    private async Task Save(IReadOnlyList<MaasImageVersion> images, bool prune = false) =>
+        await ImageSaver.SaveAsync(images, Options(prune), new RecordingObserver(), CancellationToken.None);
+
+    private async Task Install(IReadOnlyList<MaasImageVersion> bootloaders) =>
+        await BootloaderInstaller.InstallAsync(bootloaders, Options(), new RecordingObserver(), CancellationToken.None);
+
+    /// <summary>The raw products documents in index order (bootloaders, centos, v3 in the sample index).</summary>
+    private List<JsonObject> Documents() =>
+        [.. new[] { TempStream.BootloaderProducts, TempStream.CentosProducts, TempStream.V3Products }.Select(d => JsonNode.Parse(_served.Read(d))!.AsObject())];
+
+    private string Reference(IEnumerable<MaasImageVersion> selected)
+    {
+        var names = selected.Select(s => s.ProductName).ToHashSet(StringComparer.Ordinal);
+        return MaasMetaReference.Build(Documents(), names.Contains);
+    }
+
+    private string WrittenMeta() => Encoding.ASCII.GetString(File.ReadAllBytes(MetaPath));
+
+    public static TheoryData<string> Selections => ["amd64-jammy", "all", "hwe", "arm64-noble+centos"];
+
+    private static ImageQuery Query(string selection) => selection switch
+    {
+        "amd64-jammy" => new ImageQuery { Release = ["jammy"], Arch = ["amd64"], MaxVersions = 1 },
+        "all" => new ImageQuery { MaxVersions = 1 },
+        "hwe" => new ImageQuery { Subarch = ["hwe-*"], MaxVersions = 1 },
+        "arm64-noble+centos" => new ImageQuery { Release = ["noble", "centos70", "8"], Arch = ["arm64", "amd64"], Os = ["centos", "ubuntu"], MaxVersions = 1 },
+        _ => throw new ArgumentOutOfRangeException(nameof(selection)),
+    };
+
+    [Theory]
+    [MemberData(nameof(Selections))]
+    public async Task Saved_maas_meta_equals_the_reference_byte_for_byte(string selection)
+    {
+        var images = await Images(Query(selection));
+        var bootloaders = await Bootloaders();
+        await Save(images);
+        Assert.Equal(Reference(images), WrittenMeta());
+        await Install(bootloaders);
+        Assert.Equal(Reference(images.Concat(bootloaders)), WrittenMeta());
+    }
+
+    [Fact]
+    public async Task Products_and_items_count_in_document_order_not_name_order()
+    {
+        // Reverse the products and the items of every version: simplestreams hands them to MAAS in
+        // document order, which decides the first item (alias keys) and the last (own subarch).
+        _served.EditJson(TempStream.V3Products, doc =>
+        {
+            var products = doc["products"]!.AsObject();
+            var reversed = new JsonObject();
+            foreach (var (name, product) in products.ToList().AsEnumerable().Reverse())
+            {
+                products.Remove(name);
+                foreach (var (_, version) in product!["versions"]!.AsObject())
+                {
+                    var items = version!["items"]!.AsObject();
+                    var backwards = new JsonObject();
+                    foreach (var (itemName, item) in items.ToList().AsEnumerable().Reverse())
+                    {
+                        items.Remove(itemName);
+                        backwards[itemName] = item;
+                    }
+                    version["items"] = backwards;
+                }
+                reversed[name] = product;
+            }
+            doc["products"] = reversed;
+        });
+        var images = await Images(new ImageQuery { Release = ["jammy"], MaxVersions = 1 });
+        await Save(images);
+        var written = WrittenMeta();
+        Assert.Equal(Reference(images), written);
+        // Now hwe-22.04 comes first and takes the aliases; the own subarch keeps the last item, boot-initrd.
+        using var meta = System.Text.Json.JsonDocument.Parse(written);
+        var jammy = meta.RootElement.GetProperty("ubuntu").GetProperty("amd64");
+        Assert.EndsWith(":hwe-22.04", jammy.GetProperty("hwe-p").GetProperty("generic").GetProperty("jammy").GetProperty("stable").GetProperty("product_name").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("/boot-initrd", jammy.GetProperty("ga-22.04").GetProperty("generic").GetProperty("jammy").GetProperty("stable").GetProperty("path").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tree_written_by_maas_rules_is_carried_forward_without_a_byte_of_maas_meta_changing()
+    {
+        var images = await Images(new ImageQuery { MaxVersions = 1 });
+        var bootloaders = await Bootloaders();
+        await Save(images);
+        await Install(bootloaders);
+        // The tree's maas.meta as MAAS's rules write it (the reference); make sure that is what is on disk.
+        var golden = Encoding.ASCII.GetBytes(Reference(images.Concat(bootloaders)));
+        File.Delete(MetaPath); // a new file, not through the hard link the cache may share
+        File.WriteAllBytes(MetaPath, golden);
+        var snapshot = new FileInfo(Current).LinkTarget;
+
+        // The same selection, parts of it, and the bootloaders again: nothing new is selected.
+        foreach (var query in new[] { new ImageQuery { MaxVersions = 1 }, new ImageQuery { Release = ["jammy"], MaxVersions = 1 },
+                     new ImageQuery { Subarch = ["hwe-*"], MaxVersions = 1 }, new ImageQuery { Kflavor = ["lowlatency"], MaxVersions = 1 },
+                     new ImageQuery { Os = ["centos"], MaxVersions = 1 } })
+        {
+            var subset = await Images(query);
+            Assert.True(ImageSaver.Plan(subset, Options()).NothingChanged);
+            await Save(subset);
+            Assert.Equal(snapshot, new FileInfo(Current).LinkTarget);
+            Assert.Equal(golden, File.ReadAllBytes(MetaPath));
+        }
+        await Install(bootloaders);
+        Assert.Equal(snapshot, new FileInfo(Current).LinkTarget);
+        Assert.Equal(golden, File.ReadAllBytes(MetaPath));
+
+        // Something new (jammy at its older version) changes exactly what MAAS's rules change.
+        var olderJammy = await Images(new ImageQuery { Release = ["jammy"], VersionName = ["20250701"] });
+        await Save(olderJammy);
+        var now = images.Where(i => i.Release != "jammy").Concat(olderJammy).Concat(bootloaders).ToDictionary(i => i.ProductName, i => i.VersionName, StringComparer.Ordinal);
+        Assert.Equal(MaasMetaReference.Build(Documents(), now.ContainsKey, name => now[name]), WrittenMeta());
+    }
+
+    [Fact]
+    public async Task Alias_entries_are_never_taken_for_images_to_carry_forward_or_remove()
+    {
+        // The sample's lowlatency product has subarch ga-22.04: its maas.meta key is
+        // ubuntu/amd64/ga-22.04/lowlatency/…, but its files live in ga-22.04-lowlatency/. Replacing
+        // it must not touch the ga-22.04 folder of the generic kernel carried forward.
+        await Save(await Images(new ImageQuery { Release = ["jammy"], Arch = ["amd64"], VersionName = ["20250701"] }));
+        var gaFolder = Path.Combine(Current, "ubuntu", "amd64", "ga-22.04", "jammy", "stable");
+        var genericFolder = Path.Combine(Current, "ubuntu", "amd64", "generic", "jammy", "stable");
+        var gaKernel = File.ReadAllBytes(Path.Combine(gaFolder, "boot-kernel"));
+        await Task.Delay(1100); // a new snapshot gets a new name
+
+        var lowlatency = await Images(new ImageQuery { Release = ["jammy"], Arch = ["amd64"], Kflavor = ["lowlatency"], MaxVersions = 1 });
+        Assert.Equal("20250718", Assert.Single(lowlatency).VersionName);
+        await Save(lowlatency);
+        foreach (var folder in new[] { gaFolder, genericFolder, Path.Combine(Current, "ubuntu", "amd64", "hwe-22.04", "jammy", "stable") })
+            foreach (var name in new[] { "boot-kernel", "boot-initrd", "squashfs" })
+                Assert.True(File.Exists(Path.Combine(folder, name)), $"{folder}/{name} carried forward");
+        Assert.Equal(gaKernel, File.ReadAllBytes(Path.Combine(gaFolder, "boot-kernel")));
+        var newKernel = lowlatency[0].Files.Single(f => f.FileType == "boot-kernel");
+        Assert.True(NativeFileSystem.IsSameFile(Path.Combine(Root, "cache", newKernel.Sha256),
+            Path.Combine(Current, "ubuntu", "amd64", "ga-22.04-lowlatency", "jammy", "stable", "boot-kernel")));
+        Assert.Contains("\"version_name\": \"20250701\"", WrittenMeta(), StringComparison.Ordinal);
+
+        // -Prune keeps only this selection, whatever keys the old entries had.
+        await Task.Delay(1100);
+        await Save(lowlatency, prune: true);
+        Assert.False(Directory.Exists(gaFolder));
+        Assert.False(Directory.Exists(genericFolder));
+        Assert.True(File.Exists(Path.Combine(Current, "ubuntu", "amd64", "ga-22.04-lowlatency", "jammy", "stable", "squashfs")));
+        Assert.Equal(Reference(lowlatency), WrittenMeta());
+        Assert.Equal(["ga-22.04-lowlatency"], Directory.GetDirectories(Path.Combine(Current, "ubuntu", "amd64")).Select(Path.GetFileName));
+    }
+}
