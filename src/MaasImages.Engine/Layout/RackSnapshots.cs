@@ -17,6 +17,7 @@ internal static class RackSnapshots
     public const string CacheName = "cache";
     private const string SnapshotPrefix = "snapshot-";
     private const string BuildingPrefix = ".building-";
+    private const string DeletingPrefix = ".deleting-";
     private const string TemporaryCurrentPrefix = "." + CurrentName + "-";
     /// <summary>Per snapshot, which cache file each of its files is (outside the snapshot, so TFTP serves exactly MAAS's tree).</summary>
     internal const string ReferencesFolder = ".maasimages-refs";
@@ -40,7 +41,7 @@ internal static class RackSnapshots
     {
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         var name = SnapshotPrefix + stamp;
-        for (int n = 1; Directory.Exists(Path.Combine(root, name)) || Directory.Exists(Path.Combine(root, BuildingPrefix + name)); n++)
+        for (int n = 1; new[] { "", BuildingPrefix, DeletingPrefix }.Any(prefix => Directory.Exists(Path.Combine(root, prefix + name))); n++)
             name = $"{SnapshotPrefix}{stamp}-{n}";
         var building = Path.Combine(root, BuildingPrefix + name);
         Directory.CreateDirectory(building);
@@ -51,6 +52,7 @@ internal static class RackSnapshots
         {
             if (currentSnapshot is not null) CopyTreeAsLinks(currentSnapshot, building, draft.Placer);
             fill(draft);
+            TestPause.At(TestPause.Build);
             WriteAtomically(record, JsonSerializer.SerializeToUtf8Bytes(draft.References.Existing(building)));
         }
         catch
@@ -62,6 +64,7 @@ internal static class RackSnapshots
         }
         var snapshot = Path.Combine(root, name);
         Directory.Move(building, snapshot);
+        TestPause.At(TestPause.Switch);
         return snapshot;
     }
 
@@ -97,6 +100,7 @@ internal static class RackSnapshots
     {
         var temporary = Path.Combine(root, $"{TemporaryCurrentPrefix}{Guid.NewGuid():N}");
         SymbolicLinks.Create(temporary, Path.GetFileName(snapshot), directory: true);
+        TestPause.At(TestPause.CurrentLink);
         NativeFileSystem.RenameReplacing(temporary, Path.Combine(root, CurrentName));
     }
 
@@ -114,15 +118,29 @@ internal static class RackSnapshots
         RemoveUnreferencedCache(root, log);
     }
 
+    /// <summary>
+    /// Snapshots but <paramref name="keep"/>, half-built ones, and half-removed ones. A snapshot is
+    /// first renamed out of the way, so one a kill interrupts never looks like a whole snapshot.
+    /// </summary>
     private static void RemoveOldSnapshots(string root, string keep, Action<string> log)
     {
-        foreach (var dir in Directory.EnumerateDirectories(root))
+        foreach (var dir in Directory.EnumerateDirectories(root).ToList())
         {
             var name = Path.GetFileName(dir);
-            if (dir == keep || !(name.StartsWith(SnapshotPrefix, StringComparison.Ordinal) || name.StartsWith(BuildingPrefix, StringComparison.Ordinal))) continue;
+            if (dir == keep || !(name.StartsWith(SnapshotPrefix, StringComparison.Ordinal) || name.StartsWith(BuildingPrefix, StringComparison.Ordinal)
+                || name.StartsWith(DeletingPrefix, StringComparison.Ordinal))) continue;
             if (new DirectoryInfo(dir).LinkTarget is not null) continue;
-            Directory.Delete(dir, recursive: true);
-            log($"Removed {(name.StartsWith(BuildingPrefix, StringComparison.Ordinal) ? "the unfinished" : "the old")} snapshot {name}.");
+            var doomed = dir;
+            if (name.StartsWith(SnapshotPrefix, StringComparison.Ordinal))
+            {
+                doomed = Path.Combine(root, DeletingPrefix + name);
+                if (Directory.Exists(doomed)) Directory.Delete(doomed, recursive: true);
+                Directory.Move(dir, doomed);
+                TestPause.At(TestPause.Cleanup);
+            }
+            Directory.Delete(doomed, recursive: true);
+            log(name.StartsWith(SnapshotPrefix, StringComparison.Ordinal) ? $"Removed the old snapshot {name}."
+                : $"Removed {name}, left by an interrupted run.");
         }
     }
 

@@ -1,15 +1,21 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace MaasImages.Engine.Transfer;
 
 /// <summary>
-/// One writer per destination: an exclusive lock file (flock on Unix, share-none on Windows). A
-/// second run waits, saying so, and gives up with DestinationLocked after the timeout; it never
-/// interleaves writes. The lock goes away with the process, even after a crash.
+/// One writer per destination: an exclusive lock file (flock on Unix, share-none on Windows) that
+/// also records who holds it (pid, host, process start). A second run waits, saying so, and gives
+/// up with DestinationLocked after the timeout; it never interleaves writes. The OS drops the lock
+/// with the process, even after kill -9; the record then names a dead process and is taken over.
+/// Where a file system does not enforce the lock, a record naming a live process on this host
+/// still makes the next run wait. The record is cleared when the run ends.
 /// </summary>
-public sealed class DestinationLock : IDisposable
+public sealed partial class DestinationLock : IDisposable
 {
     public const string FileName = ".maasimages.lock";
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
     private readonly FileStream _stream;
 
     private DestinationLock(FileStream stream) => _stream = stream;
@@ -22,38 +28,44 @@ public sealed class DestinationLock : IDisposable
         bool told = false;
         while (true)
         {
+            string? holder;
+            FileStream? stream = null;
             try
             {
-                var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                stream.SetLength(0);
-                using (var writer = new StreamWriter(stream, leaveOpen: true))
-                    writer.Write($"pid {Environment.ProcessId} on {Environment.MachineName} since {DateTimeOffset.UtcNow:u}");
-                stream.Flush();
-                return new DestinationLock(stream);
-            }
-            catch (IOException) when (watch.Elapsed < timeout)
-            {
-                if (!told)
+                stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                var previous = ReadRecord(stream);
+                holder = previous is { } record && IsRunningHere(record) ? record.Text : null;
+                if (holder is null)
                 {
-                    told = true;
-                    log($"Waiting for another run to finish with '{destination}' ({Holder(path) ?? "lock held"}); giving up after {timeout.TotalSeconds:0} s.");
+                    if (previous is { } stale)
+                        log($"Taking over the lock on '{destination}' left by a run that is gone ({stale.Text}).");
+                    WriteRecord(stream);
+                    return new DestinationLock(stream);
                 }
-                await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
+                stream.Dispose(); // a live run on this host holds it, though the file system did not enforce the lock
             }
             catch (IOException)
             {
-                throw new DestinationLockedException(destination, watch.Elapsed, Holder(path));
+                stream?.Dispose();
+                holder = Holder(path);
             }
+            if (watch.Elapsed >= timeout) throw new DestinationLockedException(destination, watch.Elapsed, holder);
+            if (!told)
+            {
+                told = true;
+                log($"Waiting for another run to finish with '{destination}' ({holder ?? "lock held"}); giving up after {timeout.TotalSeconds:0} s.");
+            }
+            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
         }
     }
 
+    /// <summary>Who holds (or last held) the lock, as recorded; null when unknown.</summary>
     private static string? Holder(string path)
     {
         try
         {
             using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var text = new StreamReader(reader);
-            return text.ReadToEnd() is { Length: > 0 } holder ? holder : null;
+            return ReadRecord(reader)?.Text;
         }
         catch (IOException)
         {
@@ -61,5 +73,73 @@ public sealed class DestinationLock : IDisposable
         }
     }
 
-    public void Dispose() => _stream.Dispose();
+    private sealed record Record(string Text, int Pid, string Host, DateTime? Started);
+
+    private static Record? ReadRecord(FileStream stream)
+    {
+        stream.Position = 0;
+        using var reader = new StreamReader(stream, leaveOpen: true);
+        var text = reader.ReadToEnd().Trim();
+        if (text.Length == 0) return null;
+        var match = RecordPattern().Match(text);
+        if (!match.Success) return new Record(text, 0, string.Empty, null); // damaged (killed while writing): nobody's
+        DateTime? started = DateTime.TryParse(match.Groups["started"].Value, CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var value) ? value : null;
+        return new Record(text, int.Parse(match.Groups["pid"].Value, CultureInfo.InvariantCulture), match.Groups["host"].Value, started);
+    }
+
+    /// <summary>
+    /// True when the recorded process is alive on this host (same pid and start time: a recycled
+    /// pid is not the holder). Another host cannot be checked: the OS lock, which we got, decides.
+    /// </summary>
+    private static bool IsRunningHere(Record record)
+    {
+        if (record.Pid <= 0 || record.Started is null || record.Pid == Environment.ProcessId) return false;
+        if (!string.Equals(record.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase)) return false;
+        var started = ProcessStart(record.Pid);
+        return started is { } actual && (actual - record.Started.Value).Duration() < TimeSpan.FromSeconds(2);
+    }
+
+    private static DateTime? ProcessStart(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.HasExited ? null : process.StartTime.ToUniversalTime();
+        }
+#pragma warning disable CA1031 // gone, or not ours to inspect: either way not a holder we can prove alive
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+
+    private static void WriteRecord(FileStream stream)
+    {
+        var started = ProcessStart(Environment.ProcessId) ?? DateTime.UtcNow;
+        stream.SetLength(0);
+        using (var writer = new StreamWriter(stream, leaveOpen: true))
+            writer.Write(string.Create(CultureInfo.InvariantCulture,
+                $"pid {Environment.ProcessId} on {Environment.MachineName} since {DateTimeOffset.UtcNow:u} (process started {started:O})"));
+        stream.Flush(flushToDisk: true);
+    }
+
+    [GeneratedRegex(@"^pid (?<pid>\d+) on (?<host>\S+) since .*?(?:\(process started (?<started>[^)]+)\))?$")]
+    private static partial Regex RecordPattern();
+
+    /// <summary>Clears the record (the file stays: deleting it would let two runs lock two different files), then unlocks.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            _stream.SetLength(0);
+            _stream.Flush();
+        }
+        catch (IOException)
+        {
+            // the lock goes with the handle anyway; a record left behind names a finished run
+        }
+        _stream.Dispose();
+    }
 }

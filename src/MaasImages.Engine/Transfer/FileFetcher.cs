@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
+using MaasImages.Engine.Platform;
 using Polly;
 using Polly.Retry;
 
@@ -122,6 +123,7 @@ internal sealed class FileFetcher
         try
         {
             int n;
+            TestPause.At(TestPause.ResumeHash);
             while ((n = existing.Read(buffer, 0, buffer.Length)) > 0) hash.AppendData(buffer, 0, n);
         }
         finally
@@ -253,6 +255,11 @@ internal sealed class FileFetcher
                 offset += n;
                 received += n;
                 onBytes(n);
+                if (received == n && offset < item.Size)
+                {
+                    file.Flush();
+                    TestPause.At(TestPause.Download);
+                }
             }
         }
         finally

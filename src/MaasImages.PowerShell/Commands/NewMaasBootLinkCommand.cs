@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MaasImages.Engine.Errors;
 using MaasImages.Engine.Layout.BootLinks;
+using MaasImages.Engine.Transfer;
 using MaasImages.PowerShell.Infrastructure;
 
 namespace MaasImages.PowerShell.Commands;
@@ -38,11 +39,26 @@ public sealed class NewMaasBootLinkCommand : AsyncPSCmdlet
             ThrowTerminatingError(ErrorRecords.Create("FolderNotFound", ErrorCategory.ObjectNotFound,
                 $"'{folder}' does not exist. Pass a snapshot folder or boot-resources/current.", folder));
         }
-        return MakeLinksAsync(folder);
+        return MakeLinksAsync(folder, cancellationToken);
     }
 
-    private async Task MakeLinksAsync(string folder)
+    /// <summary>
+    /// The boot-resources folder a snapshot (or current) belongs to is where every writer locks;
+    /// a folder outside such a tree is locked itself.
+    /// </summary>
+    private static string LockFolder(string folder)
     {
+        var parent = System.IO.Path.GetDirectoryName(System.IO.Path.TrimEndingDirectorySeparator(folder));
+        return parent is not null && (File.Exists(System.IO.Path.Combine(parent, DestinationLock.FileName)) || Directory.Exists(System.IO.Path.Combine(parent, "current")))
+            ? parent
+            : folder;
+    }
+
+    private async Task MakeLinksAsync(string folder, CancellationToken cancellationToken)
+    {
+        // Like the other writers: never while Save-MaasImage or Install-MaasBootloader builds or switches a snapshot.
+        using var destinationLock = await DestinationLock.AcquireAsync(LockFolder(folder), TimeSpan.FromSeconds(60), EmitWarning, cancellationToken)
+            .ConfigureAwait(false);
         var changes = BootLinkMaker.Plan(folder, Force.IsPresent);
         try
         {
