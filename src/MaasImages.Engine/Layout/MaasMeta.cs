@@ -90,6 +90,9 @@ internal sealed class MaasMeta
     /// <summary>The product an entry describes (MAAS always records it).</summary>
     public static string? ProductOf(JsonObject entry) => entry["product_name"] is JsonValue v && v.TryGetValue(out string? name) ? name : null;
 
+    /// <summary>The version of the product an entry describes.</summary>
+    public static string? VersionOf(JsonObject entry) => entry["version_name"] is JsonValue v && v.TryGetValue(out string? name) ? name : null;
+
     public static bool IsBootloader(JsonObject entry) => entry.ContainsKey(BootloaderTypeKey);
 
     /// <summary>

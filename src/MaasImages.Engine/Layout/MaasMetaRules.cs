@@ -23,14 +23,89 @@ internal static class MaasMetaRules
         "support_eol", "kflavor", MaasMeta.BootloaderTypeKey, "os_title", "gadget_title",
     ];
 
-    /// <summary>The versions in the order simplestreams reads them: index order of content ids, then document order of products.</summary>
-    public static IEnumerable<MaasImageVersion> InStreamOrder(IEnumerable<MaasImageVersion> versions) =>
-        versions.OrderBy(v => v.StreamPosition.Content).ThenBy(v => v.StreamPosition.Product);
+    /// <summary>One product version as simplestreams hands it over: names, the version's level, where it stands.</summary>
+    internal readonly record struct StreamVersion(string ProductName, string VersionName, PropertyBag Version, (int Content, int Product) Position);
+
+    private static StreamVersion Of(MaasImageVersion version) =>
+        new(version.ProductName, version.VersionName, version.VersionProps, version.StreamPosition);
+
+    /// <summary>
+    /// Image entries of <paramref name="meta"/> for a run that saves <paramref name="run"/> (newest
+    /// version each) into a tree already described by it. The run's products and every carried
+    /// product version the run's documents still list are inserted again, all in stream order, so
+    /// the result is what MAAS builds for everything the tree holds; carried entries the run cannot
+    /// place in the stream stay as they are (and, there first, keep their keys). With
+    /// <paramref name="prune"/> only the run's products remain.
+    /// </summary>
+    public static void ApplyImages(MaasMeta meta, IReadOnlyList<MaasImageVersion> run, bool prune)
+    {
+        var runNames = run.Select(v => v.ProductName).ToHashSet(StringComparer.Ordinal);
+        meta.RemoveWhere(entry => !MaasMeta.IsBootloader(entry) && (prune || (MaasMeta.ProductOf(entry) is { } name && runNames.Contains(name))));
+
+        var documents = run.GroupBy(v => v.StreamPosition.Content)
+            .Select(g => (Content: g.Key, Top: g.First().VersionProps.Parent?.Parent))
+            .Where(d => d.Top is not null)
+            .ToList();
+        var again = new List<StreamVersion>();
+        var carried = meta.ImageEntries()
+            .Select(e => (Product: MaasMeta.ProductOf(e.Entry), Version: MaasMeta.VersionOf(e.Entry)))
+            .Where(p => p.Product is not null && p.Version is not null)
+            .Distinct()
+            .ToList();
+        foreach (var (product, version) in carried)
+        {
+            foreach (var (content, top) in documents)
+            {
+                if (Find(top!, content, product!, version!) is { } found)
+                {
+                    again.Add(found);
+                    break;
+                }
+            }
+        }
+        var rederived = again.Select(a => (a.ProductName, a.VersionName)).ToHashSet();
+        meta.RemoveWhere(entry => !MaasMeta.IsBootloader(entry) && MaasMeta.ProductOf(entry) is { } name && MaasMeta.VersionOf(entry) is { } version &&
+            rederived.Contains((name, version)));
+        foreach (var version in run.Select(Of).Concat(again).OrderBy(v => v.Position.Content).ThenBy(v => v.Position.Product))
+            Insert(meta, version);
+    }
+
+    /// <summary>
+    /// Bootloader entries for a run: the entries of these products, and of any other product for
+    /// the same bootloader/&lt;type&gt;/&lt;arch&gt; folder (its files are about to be replaced), go;
+    /// then the products are inserted in stream order.
+    /// </summary>
+    public static void ApplyBootloaders(MaasMeta meta, IReadOnlyList<MaasImageVersion> run, Func<MaasImageVersion, string> typeOf)
+    {
+        var folders = run.Select(p => (p.Arch, Type: typeOf(p))).ToHashSet();
+        var names = run.Select(p => p.ProductName).ToHashSet(StringComparer.Ordinal);
+        foreach (var (key, entry) in meta.BootloaderEntries().ToList())
+            if (folders.Contains((key[1], key[4])) || (MaasMeta.ProductOf(entry) is { } name && names.Contains(name))) meta.Remove(key);
+        foreach (var version in run.Select(Of).OrderBy(v => v.Position.Content).ThenBy(v => v.Position.Product))
+            Insert(meta, version);
+    }
+
+    /// <summary>products[<paramref name="product"/>].versions[<paramref name="version"/>] of a document, with its place.</summary>
+    private static StreamVersion? Find(PropertyBag top, int content, string product, string version)
+    {
+        var position = 0;
+        foreach (var (productName, productLevel) in top.Children("products"))
+        {
+            if (productName == product)
+            {
+                foreach (var (versionName, versionLevel) in productLevel.Children("versions"))
+                    if (versionName == version) return new StreamVersion(productName, versionName, versionLevel, (content, position));
+                return null;
+            }
+            position++;
+        }
+        return null;
+    }
 
     /// <summary>Inserts every item of <paramref name="version"/> into <paramref name="meta"/> as insert_item does.</summary>
-    public static void Insert(MaasMeta meta, MaasImageVersion version)
+    private static void Insert(MaasMeta meta, StreamVersion version)
     {
-        foreach (var (itemName, itemProps) in version.ItemsInDocumentOrder())
+        foreach (var (itemName, itemProps) in version.Version.Children("items"))
             InsertItem(meta, Flatten(version, itemName, itemProps));
     }
 
@@ -88,7 +163,7 @@ internal static class MaasMetaRules
     /// simplestreams' products_exdata: the string and number values of top, product, version and
     /// item, lower levels winning, with product_name, version_name and item_name set after their level.
     /// </summary>
-    private static Dictionary<string, string> Flatten(MaasImageVersion version, string itemName, PropertyBag item)
+    private static Dictionary<string, string> Flatten(StreamVersion version, string itemName, PropertyBag item)
     {
         var versionLevel = item.Parent!;
         var productLevel = versionLevel.Parent!;

@@ -38,13 +38,8 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         _currentSnapshot = RackSnapshots.ResolveCurrent(_root);
         _currentMeta = _currentSnapshot is null ? MaasMeta.Empty() : MaasMeta.Load(Path.Combine(_currentSnapshot, MetaName));
         _newMeta = _currentMeta.Clone();
-        // maas.meta as MAAS 3.4 builds it for this selection: the run's products lose their old
-        // entries and are inserted again in stream order; entries of carried images stay and, being
-        // there first, keep the alias keys they hold (MaasMetaRules).
-        var runProducts = _images.Select(i => i.ProductName).ToHashSet(StringComparer.Ordinal);
-        _newMeta.RemoveWhere(entry => !MaasMeta.IsBootloader(entry) &&
-            (options.Prune || (MaasMeta.ProductOf(entry) is { } product && runProducts.Contains(product))));
-        foreach (var image in MaasMetaRules.InStreamOrder(_images)) MaasMetaRules.Insert(_newMeta, image);
+        // maas.meta as MAAS 3.4 builds it for what the tree will hold (MaasMetaRules).
+        MaasMetaRules.ApplyImages(_newMeta, _images, options.Prune);
 
         foreach (var image in _images)
         {

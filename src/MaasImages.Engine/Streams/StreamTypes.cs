@@ -212,12 +212,9 @@ public sealed class MaasImageVersion
     internal (int Content, int Product) StreamPosition { get; }
 
     /// <summary>
-    /// Every item of this version in document order, whatever item filter selected <see cref="Files"/>
-    /// (MAAS's maas.meta is built from all of them), each chained to the version for inheritance.
+    /// The version's own level (its parent chain is product, then top): maas.meta is built from all
+    /// its items in document order, whatever item filter selected <see cref="Files"/>.
     /// </summary>
-    internal IEnumerable<(string Name, PropertyBag Props)> ItemsInDocumentOrder() => _props.Children("items");
-
-    /// <summary>The version's own level (its parent chain is product, then top).</summary>
     internal PropertyBag VersionProps => _props;
 
     private System.Collections.ObjectModel.ReadOnlyDictionary<string, string> BuildProperties()

@@ -172,6 +172,36 @@ public sealed class MaasMetaSampleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Images_saved_over_several_runs_give_the_maas_meta_of_all_of_them_at_once()
+    {
+        // hwe-22.04 first: alone it holds every alias key of jammy/amd64. ga-22.04 comes before it
+        // in the stream, so once both are in the tree MAAS gives ga-22.04 those keys.
+        var hwe = await Images(new ImageQuery { Release = ["jammy"], Arch = ["amd64"], Subarch = ["hwe-22.04"], MaxVersions = 1 });
+        await Save(hwe);
+        Assert.Equal(Reference(hwe), WrittenMeta());
+        var ga = await Images(new ImageQuery { Release = ["jammy"], Arch = ["amd64"], Subarch = ["ga-22.04"], Kflavor = ["generic"], MaxVersions = 1 });
+        await Save(ga);
+        Assert.Equal(Reference(hwe.Concat(ga)), WrittenMeta());
+        // Then the rest, in reverse stream order, and the bootloaders.
+        var all = await Images(new ImageQuery { MaxVersions = 1 });
+        foreach (var os in new[] { "ubuntu", "centos" })
+            await Save(all.Where(i => i.Os == os).ToList());
+        var bootloaders = await Bootloaders();
+        await Install(bootloaders);
+        Assert.Equal(Reference(all.Concat(bootloaders)), WrittenMeta());
+
+        // A carried version the stream no longer lists keeps its entries as they are.
+        _served.EditJson(TempStream.V3Products, doc =>
+        {
+            foreach (var (name, product) in doc["products"]!.AsObject())
+                if (name.EndsWith(":amd64:hwe-22.04", StringComparison.Ordinal)) product!["versions"]!.AsObject().Remove("20250718");
+        });
+        var before = WrittenMeta();
+        await Save(await Images(new ImageQuery { Release = ["noble"], Arch = ["amd64"], MaxVersions = 1 }));
+        Assert.Equal(before, WrittenMeta());
+    }
+
+    [Fact]
     public async Task Alias_entries_are_never_taken_for_images_to_carry_forward_or_remove()
     {
         // The sample's lowlatency product has subarch ga-22.04: its maas.meta key is

@@ -38,14 +38,8 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         _currentMeta = _currentSnapshot is null ? MaasMeta.Empty() : MaasMeta.Load(Path.Combine(_currentSnapshot, RackSnapshots.MetaName));
         _newMeta = _currentMeta.Clone();
 
-        // maas.meta as MAAS 3.4 builds it (MaasMetaRules): the entries of these products, and of any
-        // other product for the same type/arch folder (its files are about to be replaced), go; then
-        // the products are inserted in stream order.
-        var folders = _products.Select(p => (p.Arch, Type: BootloaderSelection.TypeOf(p))).ToHashSet();
-        var names = _products.Select(p => p.ProductName).ToHashSet(StringComparer.Ordinal);
-        foreach (var (key, entry) in _newMeta.BootloaderEntries().ToList())
-            if (folders.Contains((key[1], key[4])) || (MaasMeta.ProductOf(entry) is { } name && names.Contains(name))) _newMeta.Remove(key);
-        foreach (var product in MaasMetaRules.InStreamOrder(_products)) MaasMetaRules.Insert(_newMeta, product);
+        // maas.meta as MAAS 3.4 builds it (MaasMetaRules).
+        MaasMetaRules.ApplyBootloaders(_newMeta, _products, BootloaderSelection.TypeOf);
 
         foreach (var product in _products)
         {
