@@ -7,8 +7,13 @@ namespace MaasImages.Engine.Layout;
 public static class ImageSaver
 {
     /// <summary>What a save would do. Reads the destination, changes nothing (for -WhatIf).</summary>
-    public static SavePlanSummary Plan(IReadOnlyList<MaasImageVersion> images, SaveOptions options) =>
-        options.Layout == SaveLayout.Rack ? new RackLayout(images, options).Summary() : new MirrorLayout(images, options, MaasContentKind.Images).Summary();
+    public static SavePlanSummary Plan(IReadOnlyList<MaasImageVersion> images, SaveOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(options);
+        EnsureSafeNames(images, options);
+        return options.Layout == SaveLayout.Rack ? new RackLayout(images, options).Summary() : new MirrorLayout(images, options, MaasContentKind.Images).Summary();
+    }
 
     /// <summary>
     /// Takes the destination's lock, plans, checks free space, downloads what is missing, then lays
@@ -21,8 +26,13 @@ public static class ImageSaver
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(observer);
+        EnsureSafeNames(images, options);
         return await LayoutJob.RunAsync<IReadOnlyList<MaasSavedImage>>(options, observer,
             () => options.Layout == SaveLayout.Rack ? new RackLayout(images, options) : new MirrorLayout(images, options, MaasContentKind.Images),
             cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Before the lock, before any read or write of the destination.</summary>
+    private static void EnsureSafeNames(IReadOnlyList<MaasImageVersion> images, SaveOptions options) =>
+        LayoutNames.EnsureSafe(images, options.Layout == SaveLayout.Rack ? LayoutNames.RackImageFolders : []);
 }

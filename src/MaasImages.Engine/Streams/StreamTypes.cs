@@ -186,6 +186,8 @@ public sealed class MaasImageVersion
     public string ProductName { get; }
     public string VersionName { get; }
     public string ContentId { get; }
+    /// <summary>The products document (stream-relative path) this version comes from, for messages.</summary>
+    internal string DocumentName { get; init; } = string.Empty;
     /// <summary>True when this is the newest version of its product in the stream.</summary>
     public bool IsLatest { get; }
     /// <summary>The files (simplestreams items) of this version, built on first use.</summary>

@@ -10,7 +10,7 @@ namespace MaasImages.TestServer;
 public static class TestArchives
 {
     /// <summary>Kinds <see cref="Create"/> knows; each holds one good member (a.efi) and the hostile one.</summary>
-    public static readonly string[] HostileKinds = ["absolute", "traversal", "nested-traversal", "symlink", "hardlink", "char-device", "block-device", "fifo", "duplicate-name"];
+    public static readonly string[] HostileKinds = ["absolute", "traversal", "nested-traversal", "symlink", "hardlink", "char-device", "block-device", "fifo", "duplicate-name", "control-character", "trailing-dot"];
 
     /// <summary>Writes an archive of <paramref name="kind"/> to <paramref name="path"/>; <paramref name="evilName"/> is the name that must never appear on disk.</summary>
     public static void Create(string kind, string path, string evilName)
@@ -27,6 +27,8 @@ public static class TestArchives
             "block-device" => new GnuTarEntry(TarEntryType.BlockDevice, evilName),
             "fifo" => new GnuTarEntry(TarEntryType.Fifo, evilName),
             "duplicate-name" => Regular("grub/a.efi"),
+            "control-character" => Regular("grub/\u0001" + evilName),
+            "trailing-dot" => Regular(evilName + "."), // Windows would write it without the dot
             _ => throw new ArgumentException($"unknown hostile archive kind '{kind}'", nameof(kind)),
         });
         Write(path, entries);

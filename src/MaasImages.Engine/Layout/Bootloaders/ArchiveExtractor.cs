@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using MaasImages.Engine.Errors;
+using MaasImages.Engine.Security;
 using SharpCompress.Common;
 using SharpCompress.Compressors.Xz;
 
@@ -58,7 +59,7 @@ internal static class ArchiveExtractor
                 while (tar.GetNextEntry(copyData: false) is { } entry)
                 {
                     var problem = CheckPath(entry.Name);
-                    if (problem is not null) throw new UnsafeArchiveException(name, $"member '{entry.Name}' {problem}");
+                    if (problem is not null) throw new UnsafeArchiveException(name, $"member '{PathSafety.Printable(entry.Name)}' {problem}");
                     switch (entry.EntryType)
                     {
                         case TarEntryType.Directory or TarEntryType.GlobalExtendedAttributes:
@@ -78,8 +79,8 @@ internal static class ArchiveExtractor
                     if (members.Count == limits.MaxMembers)
                         throw new UnsafeArchiveException(name, $"it holds more than {limits.MaxMembers:N0} files");
                     var baseName = BaseName(entry.Name);
-                    if (baseName is "" or ".")
-                        throw new UnsafeArchiveException(name, $"member '{entry.Name}' has no file name");
+                    if (PathSafety.FindSegmentProblem(baseName) is { } nameProblem)
+                        throw new UnsafeArchiveException(name, $"member '{PathSafety.Printable(entry.Name)}' cannot be a file name: {nameProblem}");
                     if (!seen.Add(baseName))
                         throw new UnsafeArchiveException(name, $"two members flatten to the same name '{baseName}'");
                     WriteMember(entry, Path.Combine(destination, baseName));

@@ -16,13 +16,17 @@ public static class BootloaderInstaller
         var versions = new List<MaasImageVersion>();
         foreach (var content in stream.Contents.Where(c => c.Kind == MaasContentKind.Bootloaders && c.IsSupportedFormat))
             versions.AddRange(await StreamClient.GetImageVersionsAsync(stream, content, new ImageQuery(), cancellationToken).ConfigureAwait(false));
+        // Before selection: -All must never group, pick or warn about a hostile bootloader-type.
+        LayoutNames.EnsureSafe(versions, []);
         return BootloaderSelection.Select(versions, query, warn);
     }
 
     /// <summary>What an install would do. Reads the destination, changes nothing (for -WhatIf).</summary>
     public static SavePlanSummary Plan(IReadOnlyList<MaasImageVersion> bootloaders, SaveOptions options)
     {
+        ArgumentNullException.ThrowIfNull(bootloaders);
         ArgumentNullException.ThrowIfNull(options);
+        EnsureSafeNames(bootloaders, options);
         return options.Layout == SaveLayout.Rack
             ? new BootloaderRackLayout(bootloaders, options, ArchiveLimits.Default).Summary()
             : new MirrorLayout(bootloaders, options, MaasContentKind.Bootloaders).Summary();
@@ -43,9 +47,14 @@ public static class BootloaderInstaller
         ArgumentNullException.ThrowIfNull(bootloaders);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(observer);
+        EnsureSafeNames(bootloaders, options);
         if (options.Layout == SaveLayout.Rack)
             return await LayoutJob.RunAsync(options, observer, () => new BootloaderRackLayout(bootloaders, options, limits), cancellationToken).ConfigureAwait(false);
         var saved = await LayoutJob.RunAsync(options, observer, () => new MirrorLayout(bootloaders, options, MaasContentKind.Bootloaders), cancellationToken).ConfigureAwait(false);
         return saved.Select(s => new MaasBootloader(s.Image, SaveLayout.Mirror, s.Path, s.Files)).ToList();
     }
+
+    /// <summary>Before the lock, before any read or write of the destination.</summary>
+    private static void EnsureSafeNames(IReadOnlyList<MaasImageVersion> bootloaders, SaveOptions options) =>
+        LayoutNames.EnsureSafe(bootloaders, options.Layout == SaveLayout.Rack ? LayoutNames.RackBootloaderFolders : []);
 }

@@ -1,0 +1,47 @@
+using MaasImages.Engine.Security;
+using MaasImages.Engine.Streams;
+
+namespace MaasImages.Engine.Layout;
+
+/// <summary>
+/// Products-document values that become folder or file names under a destination (rack-layout.md
+/// "Tree", maas.meta keys) are checked before anything is planned, fetched or deleted: one hostile
+/// value such as <c>../../..</c> must never reach outside the destination.
+/// </summary>
+internal static class LayoutNames
+{
+    /// <summary>Checked wherever they are set, in either layout (a mirror is read by MAAS, which lays them out).</summary>
+    private static readonly string[] NameProperties = ["os", "arch", "subarch", "kflavor", "release", "label", MaasMeta.BootloaderTypeKey];
+
+    /// <summary>An image in the rack layout: os/arch/subarch/release/label (subarch and kflavor default to generic).</summary>
+    public static readonly string[] RackImageFolders = ["os", "arch", "release", "label"];
+
+    /// <summary>A bootloader in the rack layout: bootloader/&lt;bootloader-type&gt;/&lt;arch&gt;.</summary>
+    public static readonly string[] RackBootloaderFolders = [MaasMeta.BootloaderTypeKey, "arch"];
+
+    /// <summary>
+    /// Throws UnsafePath, naming document, product and property, for the first value of
+    /// <paramref name="versions"/> that cannot be one folder or file name; <paramref name="required"/>
+    /// properties must also be present.
+    /// </summary>
+    public static void EnsureSafe(IEnumerable<MaasImageVersion> versions, IReadOnlyCollection<string> required)
+    {
+        foreach (var version in versions)
+        {
+            var document = version.DocumentName.Length > 0 ? version.DocumentName : version.ContentId;
+            var product = version.ProductName;
+            PathSafety.EnsureSafeSegment(product, document, product, "the product name");
+            PathSafety.EnsureSafeSegment(version.VersionName, document, product, "version_name");
+            foreach (var property in NameProperties)
+            {
+                if (version.Properties.TryGetValue(property, out var value) || required.Contains(property))
+                    PathSafety.EnsureSafeSegment(value, document, product, property);
+            }
+            foreach (var file in version.Files)
+            {
+                PathSafety.EnsureSafeSegment(file.Name, document, product, $"the item name (version {version.VersionName})");
+                PathSafety.EnsureSafeSegment(file.FileType, document, product, $"ftype of item '{file.Name}'");
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using MaasImages.TestServer;
+
+namespace MaasImages.PowerShell.Tests;
+
+/// <summary>
+/// The cmdlets on a hostile (unsigned, edited) copy of the sample stream: a products-document value
+/// that would climb out of the destination ends the command with UnsafePath, and nothing under the
+/// scratch folder (destination and its neighbours) changes.
+/// </summary>
+public sealed class HostileStreamCmdletTests : IAsyncLifetime
+{
+    private readonly string _scratch = Path.Combine(Path.GetTempPath(), "maasimages-hostile-" + Guid.NewGuid().ToString("N"));
+    private readonly PowerShellSession _session = new();
+    private StreamServer _server = null!;
+
+    private string Served => Path.Combine(_scratch, "served");
+    private string Destination => Path.Combine(_scratch, "a", "b", "boot-resources");
+    private Dictionary<string, object?> Vars => new() { ["url"] = _server.BaseUri.AbsoluteUri, ["dest"] = Destination };
+
+    public async Task InitializeAsync()
+    {
+        foreach (var file in Directory.EnumerateFiles(PowerShellSession.SampleStream, "*", SearchOption.AllDirectories))
+        {
+            if (file.EndsWith(".sjson", StringComparison.Ordinal) || file.EndsWith(".gpg", StringComparison.Ordinal)) continue;
+            var copy = Path.Combine(Served, Path.GetRelativePath(PowerShellSession.SampleStream, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+        Directory.CreateDirectory(Destination);
+        File.WriteAllText(Path.Combine(_scratch, "a", "keep.txt"), "beside the destination");
+        _server = await StreamServer.StartAsync(Served);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _session.Dispose();
+        Directory.Delete(_scratch, recursive: true);
+    }
+
+    private void Edit(string document, string product, string property, string value)
+    {
+        var path = Path.Combine(Served, "streams", "v1", document);
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        json["products"]![product]![property] = value;
+        File.WriteAllText(path, json.ToJsonString());
+    }
+
+    /// <summary>Names, kinds, link targets and contents of everything but the served copy.</summary>
+    private SortedDictionary<string, string> Fingerprint()
+    {
+        var entries = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in new DirectoryInfo(_scratch).EnumerateFileSystemInfos("*", SearchOption.AllDirectories))
+        {
+            if (entry.FullName.StartsWith(Served, StringComparison.Ordinal)) continue;
+            entries[entry.FullName] = entry.LinkTarget is { } target ? "link " + target
+                : entry is DirectoryInfo ? "folder"
+                : Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(entry.FullName)));
+        }
+        return entries;
+    }
+
+    [Fact]
+    public void Install_MaasBootloader_All_refuses_a_climbing_bootloader_type()
+    {
+        Edit("com.ubuntu.maas:stable:1:bootloader-download.json", "com.ubuntu.maas.stable:1:pxelinux:pxe:amd64", "bootloader-type", "../../..");
+        var before = Fingerprint();
+        var result = _session.Run("Install-MaasBootloader -Source $url -SkipSignatureCheck -Path $dest -All", Vars);
+        var error = Assert.Single(result.Errors);
+        Assert.StartsWith("UnsafePath,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Contains("bootloader-type '../../..' of product 'com.ubuntu.maas.stable:1:pxelinux:pxe:amd64'", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Fingerprint());
+        Assert.DoesNotContain(_server.Requests, r => r.Path.EndsWith(".tar.xz", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Save_MaasImage_refuses_a_climbing_release_before_fetching_anything()
+    {
+        Edit("com.ubuntu.maas:stable:v3:download.json", "com.ubuntu.maas.stable:v3:boot:22.04:amd64:ga-22.04", "release", "../../..");
+        var before = Fingerprint();
+        var result = _session.Run(
+            "try { Get-MaasImageVersion -Source $url -SkipSignatureCheck | Save-MaasImage -Path $dest -ErrorAction Stop } catch { $_.FullyQualifiedErrorId }", Vars);
+        Assert.StartsWith("UnsafePath,", Assert.Single(result.Output).ToString(), StringComparison.Ordinal);
+        Assert.Equal(before, Fingerprint());
+        Assert.DoesNotContain(_server.Requests, r => r.Path.Contains("/20250", StringComparison.Ordinal));
+    }
+}
