@@ -11,7 +11,8 @@ namespace MaasImages.Engine.Layout;
 internal static class LayoutNames
 {
     /// <summary>Checked wherever they are set, in either layout (a mirror is read by MAAS, which lays them out).</summary>
-    private static readonly string[] NameProperties = ["os", "arch", "subarch", "kflavor", "release", "label", MaasMeta.BootloaderTypeKey];
+    private static readonly string[] NameProperties =
+        ["os", "arch", "subarch", "kflavor", "release", "label", MaasMeta.BootloaderTypeKey, "kernel_snap", "gadget_snap"];
 
     /// <summary>An image in the rack layout: os/arch/subarch/release/label (subarch and kflavor default to generic).</summary>
     public static readonly string[] RackImageFolders = ["os", "arch", "release", "label"];
@@ -32,16 +33,26 @@ internal static class LayoutNames
             var product = version.ProductName;
             PathSafety.EnsureSafeSegment(product, document, product, "the product name");
             PathSafety.EnsureSafeSegment(version.VersionName, document, product, "version_name");
-            foreach (var property in NameProperties)
-            {
-                if (version.Properties.TryGetValue(property, out var value) || required.Contains(property))
-                    PathSafety.EnsureSafeSegment(value, document, product, property);
-            }
+            CheckNames(version.Properties, document, product, "");
             foreach (var file in version.Files)
             {
                 PathSafety.EnsureSafeSegment(file.Name, document, product, $"the item name (version {version.VersionName})");
                 PathSafety.EnsureSafeSegment(file.FileType, document, product, $"ftype of item '{file.Name}'");
+                // An item may override its version's values; maas.meta is keyed by the item's.
+                CheckNames(file.Properties, document, product, $" (item '{file.Name}')");
             }
+            foreach (var property in required)
+                if (!version.Properties.ContainsKey(property)) PathSafety.EnsureSafeSegment(null, document, product, property);
         }
+    }
+
+    private static void CheckNames(IReadOnlyDictionary<string, string> properties, string document, string product, string where)
+    {
+        foreach (var property in NameProperties)
+            if (properties.TryGetValue(property, out var value)) PathSafety.EnsureSafeSegment(value, document, product, property + where);
+        // Every subarch of the comma list is a maas.meta key MAAS reads as a subarch folder.
+        if (properties.TryGetValue("subarches", out var subarches))
+            foreach (var alias in subarches.Split(','))
+                PathSafety.EnsureSafeSegment(alias, document, product, "an entry of subarches" + where);
     }
 }

@@ -40,7 +40,7 @@ public sealed class HostileNameTests(HostileStreamFixture fixture) : IClassFixtu
         ["../../..", "/etc", "a/b", "a\\b", "", ".", "..", "a\0b", "a\nb", "a\u001fb", "a\u007f", "a.", "a ", "C:x", "..\\..\\x"];
 
     private static readonly string[] ImageProperties =
-        ["os", "arch", "subarch", "kflavor", "release", "label", "version_name", "product name", "item name", "ftype"];
+        ["os", "arch", "subarch", "kflavor", "release", "label", "subarches", "version_name", "product name", "item name", "ftype", "release of an item"];
 
     private static readonly string[] BootloaderProperties =
         ["os", "arch", "label", "bootloader-type", "version_name", "product name", "item name", "ftype"];
@@ -130,6 +130,8 @@ public sealed class HostileNameTests(HostileStreamFixture fixture) : IClassFixtu
         "product name" => "the product name",
         "item name" => "the item name",
         "ftype" => "ftype of item",
+        "subarches" => "an entry of subarches '",
+        "release of an item" => "release (item '",
         _ => $"{property} '",
     };
 
@@ -147,6 +149,8 @@ public sealed class HostileNameTests(HostileStreamFixture fixture) : IClassFixtu
             case "version_name": Rename(versions, versions.First().Key, value); break;
             case "item name": Rename(items, items.First().Key, value); break;
             case "ftype": items.First().Value!["ftype"] = value; break;
+            case "release of an item": items.First().Value!["release"] = value; break;
+            case "subarches": product[property] = "generic," + value + ",ga-22.04"; break;
             default: product[property] = value; break;
         }
     }
