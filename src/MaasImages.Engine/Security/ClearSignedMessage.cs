@@ -42,13 +42,20 @@ public sealed class ClearSignedMessage
         return content.StartsWith("-----BEGIN PGP SIGNED MESSAGE-----"u8);
     }
 
+    /// <summary>
+    /// True when a cleartext-signature start line appears anywhere in the bytes: a document that
+    /// has one but does not start with it has text before the signed part.
+    /// </summary>
+    public static bool ContainsSignedMessage(ReadOnlySpan<byte> content) => content.IndexOf("-----BEGIN PGP SIGNED MESSAGE-----"u8) >= 0;
+
     public static ClearSignedMessage Parse(string text, string documentName)
     {
+        if (text.StartsWith('\uFEFF')) text = text[1..];
         var lines = SplitLines(text);
         int i = 0;
         while (i < lines.Count && lines[i].Trim().Length == 0) i++;
         if (i >= lines.Count || lines[i].TrimEnd() != BeginMessage)
-            throw Malformed(documentName, i + 1, $"expected '{BeginMessage}'");
+            throw Malformed(documentName, i + 1, $"expected '{BeginMessage}' (nothing but blank lines may come before it)");
         i++;
 
         var hashes = new List<string>();
@@ -57,11 +64,11 @@ public sealed class ClearSignedMessage
             var header = lines[i];
             var colon = header.IndexOf(':', StringComparison.Ordinal);
             if (colon <= 0) throw Malformed(documentName, i + 1, "bad armor header line");
-            if (header[..colon].Equals("Hash", StringComparison.OrdinalIgnoreCase))
-            {
-                foreach (var h in header[(colon + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-                    hashes.Add(h);
-            }
+            // RFC 4880 §7: the cleartext armor carries only Hash headers; anything else is not what a signer wrote.
+            if (!header[..colon].Equals("Hash", StringComparison.Ordinal))
+                throw Malformed(documentName, i + 1, $"unexpected armor header '{header[..colon]}' (only 'Hash' belongs there)");
+            foreach (var h in header[(colon + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                hashes.Add(h);
         }
         if (i >= lines.Count) throw Malformed(documentName, i, "no blank line after the armor headers");
         i++; // the blank line
@@ -84,6 +91,13 @@ public sealed class ClearSignedMessage
             if (lines[i].TrimEnd() == EndSignature) break;
         }
         if (i >= lines.Count) throw Malformed(documentName, i, $"no '{EndSignature}' line (truncated armor?)");
+        // Nothing may follow the signature: a second signed message or appended text would be read
+        // by some tools and not by others ("the first part verified, so use it all").
+        for (int after = i + 1; after < lines.Count; after++)
+        {
+            if (lines[after].Trim().Length != 0)
+                throw Malformed(documentName, after + 1, $"text after '{EndSignature}' (a second message or appended data)");
+        }
 
         var armor = string.Join('\n', lines.Skip(signatureStart).Take(i - signatureStart + 1));
         return new ClearSignedMessage(hashes, body, armor, firstBodyLine);

@@ -11,39 +11,81 @@ public sealed record SignerInfo(string KeyId, string Fingerprint, string UserId,
 /// <summary>
 /// Checks OpenPGP signatures (BouncyCastle): cleartext-signed <c>.sjson</c> over the canonical
 /// text (RFC 4880 §7: trailing spaces and tabs dropped, CRLF line ends, none after the last line)
-/// and detached <c>.json.gpg</c>. The signing key must be in the keyring, not expired and not revoked.
+/// and detached <c>.json.gpg</c> over the bytes as stored. Policy (README "Signatures and
+/// keyrings"): exactly one signature, SHA-2 digests only, and for cleartext the <c>Hash:</c> header
+/// must name the digest the signature uses; the key is RSA of 2048 bits or more or EdDSA, in the
+/// keyring, not expired, not revoked, and a subkey must be bound to its primary with the signing
+/// flag; the signature itself must not have expired.
 /// </summary>
 public static class SignatureVerifier
 {
+    /// <summary>The smallest RSA modulus accepted, in bits.</summary>
+    public const int MinimumRsaBits = 2048;
+
     public static SignerInfo VerifyClearSigned(ClearSignedMessage message, Keyring keyring, string document)
     {
         ArgumentNullException.ThrowIfNull(message);
         var signature = ReadSignature(message.SignatureArmor, document);
+        var keyId = Keyring.KeyIdText(signature.KeyId);
         if (signature.SignatureType != PgpSignature.CanonicalTextDocument)
-            throw new SignatureInvalidException(document, Keyring.KeyIdText(signature.KeyId),
+            throw new SignatureInvalidException(document, keyId,
                 "a cleartext-signed document needs a text signature over its canonical lines (CRLF), but this one signs raw bytes.");
+        RequireStrongHash(signature, document);
+        // RFC 4880 §7: no Hash header means MD5; a header naming another digest than the signature's
+        // is a message that does not say what it is.
+        var used = HashName(signature.HashAlgorithm);
+        if (message.Hashes.Count == 0)
+            throw new SignatureInvalidException(document, keyId, $"the armor has no 'Hash:' header (that means MD5), but the signature uses {used}.");
+        var other = message.Hashes.FirstOrDefault(h => !h.Equals(used, StringComparison.OrdinalIgnoreCase));
+        if (other is not null)
+            throw new SignatureInvalidException(document, keyId, $"the armor header says 'Hash: {string.Join(", ", message.Hashes)}' but the signature uses {used}.");
         var canonical = string.Join("\r\n", message.BodyLines.Select(l => l.TrimEnd(' ', '\t')));
         return Verify(signature, Encoding.UTF8.GetBytes(canonical), keyring, document);
     }
 
-    /// <summary>A detached signature (armored or binary) over <paramref name="content"/> as stored.</summary>
+    /// <summary>A detached signature (armored or binary) over <paramref name="content"/> exactly as stored.</summary>
     public static SignerInfo VerifyDetached(byte[] content, byte[] detachedSignature, Keyring keyring, string document)
     {
         ArgumentNullException.ThrowIfNull(content);
         var signature = ReadSignature(detachedSignature, document);
-        var signed = signature.SignatureType == PgpSignature.CanonicalTextDocument ? CanonicalText(content) : content;
-        return Verify(signature, signed, keyring, document);
+        // A text signature would hold for other line endings than the bytes a mirror serves.
+        if (signature.SignatureType != PgpSignature.BinaryDocument)
+            throw new SignatureInvalidException(document, Keyring.KeyIdText(signature.KeyId),
+                $"a detached signature must sign the document's bytes (binary signature), but this one is of type 0x{signature.SignatureType:x2}.");
+        RequireStrongHash(signature, document);
+        return Verify(signature, content, keyring, document);
     }
+
+    private static void RequireStrongHash(PgpSignature signature, string document)
+    {
+        if (signature.HashAlgorithm is not (HashAlgorithmTag.Sha256 or HashAlgorithmTag.Sha384 or HashAlgorithmTag.Sha512 or HashAlgorithmTag.Sha224))
+            throw new SignatureInvalidException(document, Keyring.KeyIdText(signature.KeyId),
+                $"hash algorithm {HashName(signature.HashAlgorithm)} is not accepted (SHA-2 only; MD5 and SHA-1 are broken).");
+    }
+
+    /// <summary>The name a cleartext <c>Hash:</c> header uses for a digest (RFC 4880 §9.4).</summary>
+    internal static string HashName(HashAlgorithmTag hash) => hash switch
+    {
+        HashAlgorithmTag.MD5 => "MD5",
+        HashAlgorithmTag.Sha1 => "SHA1",
+        HashAlgorithmTag.RipeMD160 => "RIPEMD160",
+        HashAlgorithmTag.Sha224 => "SHA224",
+        HashAlgorithmTag.Sha256 => "SHA256",
+        HashAlgorithmTag.Sha384 => "SHA384",
+        HashAlgorithmTag.Sha512 => "SHA512",
+        _ => hash.ToString().ToUpperInvariant(),
+    };
 
     private static SignerInfo Verify(PgpSignature signature, byte[] signed, Keyring keyring, string document)
     {
         var keyId = Keyring.KeyIdText(signature.KeyId);
-        if (signature.HashAlgorithm is not (HashAlgorithmTag.Sha256 or HashAlgorithmTag.Sha384 or HashAlgorithmTag.Sha512 or HashAlgorithmTag.Sha224))
-            throw new SignatureInvalidException(document, keyId, $"hash algorithm {signature.HashAlgorithm} is not accepted (SHA-2 only).");
         var found = keyring.Find(signature.KeyId)
             ?? throw new SignatureInvalidException(document, keyId, $"the signing key is not in the keyring '{keyring.Path}'.");
         var (key, ring) = found;
         var primary = ring.GetPublicKey();
+        RequireAcceptedAlgorithm(key, document, keyId);
+        if (key.KeyId != primary.KeyId) RequireSigningSubkey(key, primary, document, keyId);
+        else RequireSigningFlag(primary, document, keyId);
         foreach (var k in new[] { key, primary }.Distinct())
         {
             if (k.HasRevocation()) throw new SignatureInvalidException(document, keyId, $"key {Keyring.Fingerprint(k)} is revoked.");
@@ -55,6 +97,13 @@ public static class SignatureVerifier
                     throw new SignatureInvalidException(document, keyId, $"key {Keyring.Fingerprint(k)} expired on {expires:u}.");
             }
         }
+        var signatureLifetime = signature.GetHashedSubPackets()?.GetSignatureExpirationTime() ?? 0;
+        if (signatureLifetime > 0)
+        {
+            var signatureExpires = signature.CreationTime.AddSeconds(signatureLifetime);
+            if (signatureExpires < DateTime.UtcNow)
+                throw new SignatureInvalidException(document, keyId, $"the signature (made {signature.CreationTime:u}) expired on {signatureExpires:u}.");
+        }
         try
         {
             if (!(TryVerifyRsa(signature, key, signed) ?? VerifyWithBouncyCastle(signature, key, signed)))
@@ -65,6 +114,66 @@ public static class SignatureVerifier
             throw new SignatureInvalidException(document, keyId, $"the signature cannot be checked: {e.Message}", e);
         }
         return new SignerInfo(keyId, Keyring.Fingerprint(primary), primary.GetUserIds().FirstOrDefault() ?? string.Empty, signature.CreationTime);
+    }
+
+    /// <summary>RSA of <see cref="MinimumRsaBits"/> or more, or EdDSA: what the README promises, nothing weaker or less reviewed.</summary>
+    private static void RequireAcceptedAlgorithm(PgpPublicKey key, string document, string keyId)
+    {
+        switch (key.Algorithm)
+        {
+            case PublicKeyAlgorithmTag.RsaGeneral or PublicKeyAlgorithmTag.RsaSign:
+                if (key.BitStrength < MinimumRsaBits)
+                    throw new SignatureInvalidException(document, keyId,
+                        $"the signing key is RSA of {key.BitStrength} bits; at least {MinimumRsaBits} bits are required.");
+                return;
+            case PublicKeyAlgorithmTag.EdDsa_Legacy or PublicKeyAlgorithmTag.Ed25519 or PublicKeyAlgorithmTag.Ed448:
+                return;
+            default:
+                throw new SignatureInvalidException(document, keyId,
+                    $"the signing key uses {key.Algorithm}; only RSA ({MinimumRsaBits} bits or more) and EdDSA keys are accepted.");
+        }
+    }
+
+    /// <summary>
+    /// A subkey signs for its primary only when the primary bound it (a good subkey-binding
+    /// signature) with the signing flag: an encryption subkey must not be usable to sign.
+    /// </summary>
+    private static void RequireSigningSubkey(PgpPublicKey subkey, PgpPublicKey primary, string document, string keyId)
+    {
+        bool bound = false;
+        foreach (var binding in subkey.GetSignaturesOfType(PgpSignature.SubkeyBinding))
+        {
+            try
+            {
+                binding.InitVerify(primary);
+                if (!binding.VerifyCertification(primary, subkey)) continue;
+            }
+            catch (PgpException)
+            {
+                continue;
+            }
+            bound = true;
+            var flags = binding.GetHashedSubPackets()?.GetKeyFlags() ?? 0;
+            if ((flags & PgpKeyFlags.CanSign) != 0) return;
+        }
+        throw new SignatureInvalidException(document, keyId, bound
+            ? $"the signing subkey is not marked for signing by its primary key {Keyring.Fingerprint(primary)} (key flags without 'sign')."
+            : $"the signing subkey has no valid binding signature from its primary key {Keyring.Fingerprint(primary)}.");
+    }
+
+    /// <summary>A primary key whose self-signature lists key flags must list 'sign' to sign documents.</summary>
+    private static void RequireSigningFlag(PgpPublicKey primary, string document, string keyId)
+    {
+        int? flags = null;
+        foreach (var certification in primary.GetSignatures().OfType<PgpSignature>())
+        {
+            if (certification.KeyId != primary.KeyId || !certification.HasSubpackets) continue;
+            var hashed = certification.GetHashedSubPackets();
+            if (hashed is null || !hashed.HasSubpacket(SignatureSubpacketTag.KeyFlags)) continue;
+            flags = (flags ?? 0) | hashed.GetKeyFlags();
+        }
+        if (flags is int f && (f & PgpKeyFlags.CanSign) == 0)
+            throw new SignatureInvalidException(document, keyId, "the key's self-signature does not allow signing (key flags without 'sign').");
     }
 
     private static bool VerifyWithBouncyCastle(PgpSignature signature, PgpPublicKey key, byte[] signed)
@@ -105,28 +214,29 @@ public static class SignatureVerifier
 
     private static PgpSignature ReadSignature(string armor, string document) => ReadSignature(Encoding.ASCII.GetBytes(armor), document);
 
+    /// <summary>Exactly one signature packet: a block holding several, or anything else, is refused.</summary>
     private static PgpSignature ReadSignature(byte[] data, string document)
     {
+        var signatures = new List<PgpSignature>();
         try
         {
             using var decoded = PgpUtilities.GetDecoderStream(new MemoryStream(data));
             var factory = new PgpObjectFactory(decoded);
             for (var o = factory.NextPgpObject(); o is not null; o = factory.NextPgpObject())
             {
-                if (o is PgpSignatureList list && list.Count > 0) return list[0];
+                if (o is PgpSignatureList list) signatures.AddRange(Enumerable.Range(0, list.Count).Select(i => list[i]));
+                else throw new SignatureInvalidException(document, null, $"the signature block holds a {o.GetType().Name}, not only a signature.");
             }
         }
         catch (Exception e) when (e is IOException or PgpException or ArgumentException)
         {
             throw new SignatureInvalidException(document, null, $"the signature block cannot be read ({e.Message}).", e);
         }
-        throw new SignatureInvalidException(document, null, "no signature packet found.");
-    }
-
-    /// <summary>Text-mode signatures hash CRLF line ends and no trailing whitespace rule (RFC 4880 §5.2.1).</summary>
-    private static byte[] CanonicalText(byte[] content)
-    {
-        var text = Encoding.UTF8.GetString(content).Replace("\r\n", "\n", StringComparison.Ordinal);
-        return Encoding.UTF8.GetBytes(text.Replace("\n", "\r\n", StringComparison.Ordinal));
+        return signatures.Count switch
+        {
+            0 => throw new SignatureInvalidException(document, null, "no signature packet found."),
+            1 => signatures[0],
+            _ => throw new SignatureInvalidException(document, null, $"the signature block holds {signatures.Count} signatures; exactly one is expected."),
+        };
     }
 }

@@ -23,7 +23,7 @@ internal static class ImageSelector
                 var items = compiled.HasItemFilters ? FilteredItems(compiled, product, version) : version.Items;
                 if (items.Length > 0)
                     matched.Add(new MaasImageVersion(stream, contentId, product.Name, version.Name, version.Props, items, version == newest,
-                        (contentPosition, product.Position)) { DocumentName = catalog.DocumentName });
+                        (contentPosition, product.Position), catalog.Source) { DocumentName = catalog.DocumentName });
             }
             var skip = compiled.MaxVersions is int max ? Math.Max(0, matched.Count - max) : 0;
             for (int i = skip; i < matched.Count; i++) selected.Add(matched[i]);

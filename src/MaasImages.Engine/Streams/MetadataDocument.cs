@@ -13,14 +13,19 @@ internal sealed class MetadataDocument : IDisposable
 {
     private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 64 };
 
-    private MetadataDocument(string name, Uri uri, byte[] raw, ClearSignedMessage? signed, JsonDocument json)
+    private MetadataDocument(string name, Uri uri, byte[] raw, ClearSignedMessage? signed, JsonDocument json, ReadOnlyMemory<byte> body, int lineOffset)
     {
         Name = name;
         Uri = uri;
         Raw = raw;
         ClearSigned = signed;
         Json = json;
+        _body = body;
+        _lineOffset = lineOffset;
     }
+
+    private readonly ReadOnlyMemory<byte> _body;
+    private readonly int _lineOffset;
 
     /// <summary>Path relative to the stream root, used in every message about the document.</summary>
     public string Name { get; }
@@ -40,24 +45,27 @@ internal sealed class MetadataDocument : IDisposable
         int lineOffset = 0;
         try
         {
-            JsonDocument json;
+            ReadOnlyMemory<byte> body;
             if (ClearSignedMessage.LooksSigned(raw))
             {
                 signed = ClearSignedMessage.Parse(DecodeUtf8(raw, name), name);
                 verify?.Invoke(signed);
                 lineOffset = signed.FirstBodyLine - 1;
-                json = JsonDocument.Parse(signed.Body, ParseOptions);
+                body = Encoding.UTF8.GetBytes(signed.Body);
             }
             else
             {
-                json = JsonDocument.Parse(raw.AsMemory(), ParseOptions);
+                body = raw.AsMemory();
+                if (body.Span.StartsWith(Encoding.UTF8.Preamble)) body = body[3..];
             }
+            // The JSON reads from body without copying it; body lives as long as this document.
+            var json = JsonDocument.Parse(body, ParseOptions);
             if (json.RootElement.ValueKind != JsonValueKind.Object)
             {
                 json.Dispose();
                 throw new MalformedDocumentException($"'{name}' is not a simplestreams document: its JSON is not an object.", name);
             }
-            return new MetadataDocument(name, uri, raw, signed, json);
+            return new MetadataDocument(name, uri, raw, signed, json, body, lineOffset);
         }
         catch (JsonException e)
         {
@@ -67,6 +75,13 @@ internal sealed class MetadataDocument : IDisposable
                 $"'{name}' is not valid JSON at line {line}, position {column}: {FirstSentence(e.Message)}", name, e);
         }
     }
+
+    /// <summary>Refuses a key twice in one object (MalformedDocument naming key and line).</summary>
+    public void EnsureNoDuplicateKeys() => DuplicateKeyCheck.Ensure(_body.Span, Name, _lineOffset);
+
+    /// <summary>The top-level string <paramref name="key"/> (content_id, updated), or null.</summary>
+    public string? TopString(string key) =>
+        Json.RootElement.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     /// <summary>The document's <c>format</c> value, or null.</summary>
     public string? Format =>

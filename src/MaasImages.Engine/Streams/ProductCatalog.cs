@@ -35,8 +35,9 @@ internal sealed class ProductCatalog
 {
     public const string ProductsFormat = "products:1.0";
 
-    private ProductCatalog(string documentName, string? contentId, PropertyBag top, CatalogProduct[] products)
+    private ProductCatalog(string documentName, string? contentId, PropertyBag top, CatalogProduct[] products, DocumentBytes? source)
     {
+        Source = source;
         DocumentName = documentName;
         ContentId = contentId;
         Top = top;
@@ -47,6 +48,8 @@ internal sealed class ProductCatalog
     public string? ContentId { get; }
     public PropertyBag Top { get; }
     public IReadOnlyList<CatalogProduct> Products { get; }
+    /// <summary>The document as read and checked, carried to every image for mirrors and rollback checks.</summary>
+    public DocumentBytes? Source { get; }
 
     /// <summary>
     /// Parse a products document. The catalog reads values from <paramref name="document"/> on
@@ -54,7 +57,7 @@ internal sealed class ProductCatalog
     /// image built from it is in use (it is simply left to the garbage collector).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // one long loop: skip the slow first JIT tier
-    public static ProductCatalog Parse(MetadataDocument document)
+    public static ProductCatalog Parse(MetadataDocument document, DocumentBytes? source = null)
     {
         document.RequireFormat(ProductsFormat);
         var name = document.Name;
@@ -93,7 +96,7 @@ internal sealed class ProductCatalog
             products.Add(new CatalogProduct(product.Name, productBag, versions.ToArray(), products.Count));
         }
         products.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-        return new ProductCatalog(name, top.GetOwn("content_id"), top, products.ToArray());
+        return new ProductCatalog(name, top.GetOwn("content_id"), top, products.ToArray(), source);
     }
 
     /// <summary>A copy of the first <paramref name="count"/> items in name order (a version has a handful: insertion sort).</summary>

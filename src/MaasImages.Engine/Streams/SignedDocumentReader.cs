@@ -13,8 +13,11 @@ internal enum SignatureMode
     Detached,
 }
 
-/// <summary>A document as read under a signature policy: parsed, and who signed it if that was checked.</summary>
-internal sealed record CheckedDocument(MetadataDocument Document, SignatureMode Mode, SignerInfo? Signer);
+/// <summary>
+/// A document as read under a signature policy: parsed, who signed it if that was checked, and the
+/// detached signature exactly as checked (mirrors write these bytes, never a second fetch).
+/// </summary>
+internal sealed record CheckedDocument(MetadataDocument Document, SignatureMode Mode, SignerInfo? Signer, byte[]? DetachedSignature = null);
 
 /// <summary>
 /// Reads metadata documents under the stream's signature policy: a signature is verified before
@@ -30,6 +33,25 @@ internal static class SignedDocumentReader
     public static async Task<CheckedDocument> ReadAsync(string name, Uri uri, byte[] raw, Func<Keyring>? resolveKeyring,
         SignatureMode required, CancellationToken cancellationToken)
     {
+        var read = await ReadUncheckedKeysAsync(name, uri, raw, resolveKeyring, required, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            read.Document.EnsureNoDuplicateKeys();
+        }
+        catch
+        {
+            read.Document.Dispose();
+            throw;
+        }
+        return read;
+    }
+
+    private static async Task<CheckedDocument> ReadUncheckedKeysAsync(string name, Uri uri, byte[] raw, Func<Keyring>? resolveKeyring,
+        SignatureMode required, CancellationToken cancellationToken)
+    {
+        if (!ClearSignedMessage.LooksSigned(raw) && ClearSignedMessage.ContainsSignedMessage(raw))
+            throw new SignatureInvalidException(name, null,
+                "there is text before '-----BEGIN PGP SIGNED MESSAGE-----': only the signed part may be in the document.");
         if (ClearSignedMessage.LooksSigned(raw))
         {
             if (resolveKeyring is null) return new CheckedDocument(MetadataDocument.Parse(name, uri, raw), SignatureMode.ClearSigned, null);
@@ -52,10 +74,10 @@ internal static class SignedDocumentReader
                 throw new SignatureInvalidException(name, null, $"the stream's index is signed, so this document must be too, but '{name}.gpg' is missing.");
             return new CheckedDocument(ParsePlain(name, uri, raw), SignatureMode.None, null);
         }
-        if (resolveKeyring is null) return new CheckedDocument(ParsePlain(name, uri, raw), SignatureMode.Detached, null);
+        if (resolveKeyring is null) return new CheckedDocument(ParsePlain(name, uri, raw), SignatureMode.Detached, null, detached);
         var signerInfo = SignatureVerifier.VerifyDetached(raw, detached, resolveKeyring(), name + ".gpg");
         var parsed = ParseSigned(name, () => MetadataDocument.Parse(name, uri, raw));
-        return new CheckedDocument(parsed, SignatureMode.Detached, signerInfo);
+        return new CheckedDocument(parsed, SignatureMode.Detached, signerInfo, detached);
     }
 
     private static bool IsIndex(string name) => name.EndsWith("index.json", StringComparison.Ordinal);

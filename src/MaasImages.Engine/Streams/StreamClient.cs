@@ -40,7 +40,7 @@ public static class StreamClient
             var status = read.Signer is not null ? StreamSignatureStatus.Verified
                 : read.Mode == SignatureMode.None ? StreamSignatureStatus.Unsigned
                 : StreamSignatureStatus.Skipped;
-            return new MaasStream(name, source, indexPath, uri, updated, read.Mode, status, read.Signer, keyring, contents, bytes);
+            return new MaasStream(name, source, indexPath, uri, updated, read.Mode, status, read.Signer, keyring, contents, bytes, read.DetachedSignature);
         }
         throw new StreamNotFoundException(
             $"No stream at '{source.Root}': {string.Join(" or ", candidates)} not found. Check the URL or folder, or the stream name (e.g. stable, candidate).",
@@ -50,15 +50,43 @@ public static class StreamClient
     /// <summary>Fetch, verify (as the index demands) and parse one products document of the stream.</summary>
     internal static async Task<ProductCatalog> ReadCatalogAsync(MaasStream stream, MaasContent content, CancellationToken cancellationToken)
     {
-        var bytes = await DocumentFetcher.TryReadAsync(content.Uri, cancellationToken).ConfigureAwait(false)
-            ?? throw new DocumentNotFoundException(
-                $"'{content.Path}' (content id {content.ContentId}) is listed by the index of stream '{stream.Name}' but was not found at '{content.Uri}'.",
-                content.Uri);
-        var keyring = stream.Keyring;
-        var read = await SignedDocumentReader.ReadAsync(content.Path, content.Uri, bytes, keyring is null ? null : () => keyring,
-            stream.SignatureStatus == StreamSignatureStatus.Verified ? stream.Mode : SignatureMode.None, cancellationToken).ConfigureAwait(false);
+        var read = await ReadContentDocumentAsync(stream, content.ContentId, content.Path, RequiredMode(stream, stream.Mode), allowMissing: false,
+            cancellationToken).ConfigureAwait(false);
         // Not disposed: the catalog reads values from the parsed JSON on demand (see ProductCatalog.Parse).
-        return ProductCatalog.Parse(read.Document);
+        return ProductCatalog.Parse(read!.Document, DocumentBytes.Of(read));
+    }
+
+    /// <summary>What a document of this stream must carry: the index's form of signature when the index was verified.</summary>
+    internal static SignatureMode RequiredMode(MaasStream stream, SignatureMode form) =>
+        stream.SignatureStatus == StreamSignatureStatus.Verified ? form : SignatureMode.None;
+
+    /// <summary>
+    /// Fetch and verify one form of the products document the index names for
+    /// <paramref name="contentId"/>, and bind it to that entry: its <c>content_id</c> must be the
+    /// same, or a genuinely signed document of another stream could stand in for it. Null when the
+    /// document does not exist and <paramref name="allowMissing"/>.
+    /// </summary>
+    internal static async Task<CheckedDocument?> ReadContentDocumentAsync(MaasStream stream, string contentId, string path, SignatureMode required,
+        bool allowMissing, CancellationToken cancellationToken)
+    {
+        var uri = stream.Source.Resolve(path);
+        var bytes = await DocumentFetcher.TryReadAsync(uri, cancellationToken).ConfigureAwait(false);
+        if (bytes is null)
+        {
+            if (allowMissing) return null;
+            throw new DocumentNotFoundException(
+                $"'{path}' (content id {contentId}) is listed by the index of stream '{stream.Name}' but was not found at '{uri}'.", uri);
+        }
+        var keyring = stream.Keyring;
+        var read = await SignedDocumentReader.ReadAsync(path, uri, bytes, keyring is null ? null : () => keyring, required, cancellationToken)
+            .ConfigureAwait(false);
+        var actual = read.Document.TopString("content_id");
+        if (!string.Equals(actual, contentId, StringComparison.Ordinal))
+        {
+            read.Document.Dispose();
+            throw new ContentIdMismatchException(path, contentId, actual, stream.Name);
+        }
+        return read;
     }
 
     /// <summary>The image versions of one products document that match <paramref name="query"/>.</summary>

@@ -63,8 +63,9 @@ public sealed class MaasStream
 {
     internal MaasStream(string name, StreamSource source, string indexPath, Uri indexUri, DateTimeOffset? updated,
         SignatureMode mode, StreamSignatureStatus signatureStatus, Security.SignerInfo? signer, Security.Keyring? keyring,
-        IReadOnlyList<MaasContent> contents, byte[] indexBytes)
+        IReadOnlyList<MaasContent> contents, byte[] indexBytes, byte[]? indexDetachedSignature = null)
     {
+        IndexDetachedSignature = indexDetachedSignature;
         Name = name;
         Source = source;
         IndexPath = indexPath;
@@ -106,6 +107,10 @@ public sealed class MaasStream
     internal Security.Keyring? Keyring { get; }
     /// <summary>The index exactly as fetched (mirrors keep it byte-for-byte).</summary>
     internal byte[] IndexBytes { get; }
+    /// <summary>The detached signature the index was checked with (index.json.gpg), as fetched.</summary>
+    internal byte[]? IndexDetachedSignature { get; }
+    /// <summary>The index as a document that can be written as it was checked.</summary>
+    internal DocumentBytes IndexDocument => new(IndexPath, IndexBytes, IndexDetachedSignature, null, Updated?.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
 
     public override string ToString() => $"{Name} ({Uri})";
 }
@@ -155,10 +160,11 @@ public sealed class MaasImageVersion
     private MaasImageFile[]? _files;
 
     internal MaasImageVersion(MaasStream stream, string contentId, string productName, string versionName,
-        PropertyBag props, CatalogItem[] items, bool isLatest, (int Content, int Product) streamPosition = default)
+        PropertyBag props, CatalogItem[] items, bool isLatest, (int Content, int Product) streamPosition = default, DocumentBytes? document = null)
     {
         StreamPosition = streamPosition;
         Stream = stream;
+        Document = document;
         ContentId = contentId;
         ProductName = productName;
         VersionName = versionName;
@@ -199,6 +205,8 @@ public sealed class MaasImageVersion
     /// <summary>Every flattened property (top → product → version, plus product_name and version_name).</summary>
     public IReadOnlyDictionary<string, string> Properties => _properties ??= BuildProperties();
     public MaasStream Stream { get; }
+    /// <summary>The products document this version was read from, as checked.</summary>
+    internal DocumentBytes? Document { get; }
     public string StreamName => Stream.Name;
     public bool Signed => Stream.Signed;
     public bool Verified => Stream.Verified;

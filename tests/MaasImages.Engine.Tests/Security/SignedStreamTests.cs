@@ -12,7 +12,7 @@ namespace MaasImages.Engine.Tests.Security;
 /// kind of bad one is refused with SignatureInvalid naming the document (and key), and nothing
 /// from that stream is listed.
 /// </summary>
-public sealed class SignedStreamTests : IDisposable
+public sealed partial class SignedStreamTests : IDisposable
 {
     private static readonly Lazy<TestSigningKey> RsaKey = new(() => TestSigningKey.Rsa("MaasImages test signer <rsa@example.invalid>"));
     private static readonly Lazy<TestSigningKey> OtherKey = new(() => TestSigningKey.Rsa("Somebody else <other@example.invalid>"));
