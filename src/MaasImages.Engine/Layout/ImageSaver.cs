@@ -27,7 +27,7 @@ public static class ImageSaver
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(observer);
         EnsureSafeNames(images, options);
-        return await LayoutJob.RunAsync<IReadOnlyList<MaasSavedImage>>(options, observer,
+        return await LayoutJob.RunAsync<IReadOnlyList<MaasSavedImage>>(options, images, observer,
             () => options.Layout == SaveLayout.Rack ? new RackLayout(images, options) : new MirrorLayout(images, options, MaasContentKind.Images),
             cancellationToken).ConfigureAwait(false);
     }

@@ -7,8 +7,8 @@ namespace MaasImages.Engine.Layout;
 
 /// <summary>
 /// Saves images as a servable simplestreams mirror: every file at its upstream relative path, and
-/// the upstream metadata documents byte-for-byte (.sjson, .json, .json.gpg as offered), so
-/// signatures stay valid and MAAS can use the folder as a boot source.
+/// the upstream metadata documents byte-for-byte as verified (.sjson, .json + .json.gpg as offered
+/// and verifying), so signatures stay valid and MAAS can use the folder as a boot source.
 /// </summary>
 internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
 {
@@ -22,6 +22,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     private readonly List<DownloadItem> _downloads = [];
     private readonly List<DownloadItem> _toVerify = [];
     private readonly Dictionary<string, FileRecord> _state;
+    private readonly MaasStream? _stream;
     /// <summary>What this run saves: -Prune removes only files of this kind (Save-MaasImage images, Install-MaasBootloader bootloaders).</summary>
     private readonly MaasContentKind _kind;
 
@@ -31,6 +32,10 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         _kind = kind;
         _root = options.Destination;
         _images = images.DistinctBy(i => (i.ProductName, i.VersionName)).ToList();
+        // Before anything is fetched: one stream per root, and never older metadata than saved.
+        _stream = MirrorMetadata.SingleStream(_root, _images);
+        if (_stream is not null)
+            MirrorMetadata.EnsureNotStale(_root, _images.Select(i => i.Document).OfType<DocumentBytes>().Append(_stream.IndexDocument), options.Force);
         _state = LoadState(Path.Combine(_root, StateFile));
         foreach (var image in _images)
         {
@@ -71,7 +76,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         _downloads.AddRange(wrong);
         var fetched = await engine.RunAsync(_downloads, cancellationToken).ConfigureAwait(false);
         foreach (var (_, file) in _files) Record(file);
-        await SaveMetadataAsync(log, cancellationToken).ConfigureAwait(false);
+        await SaveMetadataAsync(observer, cancellationToken).ConfigureAwait(false);
         if (_options.Prune) Prune(log);
         SaveState();
 
@@ -86,38 +91,17 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     }
 
     /// <summary>
-    /// The index and every products document it names, every form upstream offers, unchanged: the
-    /// index cannot be edited without breaking its signature, so the mirror must hold all it names
-    /// to stay a readable stream (documents are small; only selected files are downloaded).
+    /// The index and every products document it names, unchanged: the index cannot be edited
+    /// without breaking its signature, so the mirror must hold all it names to stay a readable
+    /// stream (documents are small; only selected files are downloaded). The bytes written are the
+    /// bytes verified (see <see cref="MirrorMetadata"/>), never a second fetch.
     /// </summary>
-    private async Task SaveMetadataAsync(Action<string> log, CancellationToken cancellationToken)
+    private async Task SaveMetadataAsync(ITransferObserver observer, CancellationToken cancellationToken)
     {
-        foreach (var stream in _images.Select(i => i.Stream).Distinct())
-        {
-            var documents = new List<string> { stream.IndexPath };
-            documents.AddRange(stream.Contents.Select(c => c.Path));
-            foreach (var document in documents)
-            {
-                foreach (var variant in Variants(document))
-                {
-                    var bytes = variant == stream.IndexPath
-                        ? stream.IndexBytes
-                        : await DocumentFetcher.TryReadAsync(stream.Source.Resolve(variant), cancellationToken).ConfigureAwait(false);
-                    if (bytes is null) continue;
-                    WriteAtomically(LocalPath(variant), bytes);
-                    log($"Saved metadata {variant} ({bytes.Length:N0} bytes).");
-                }
-            }
-        }
-    }
-
-    /// <summary>X.json, X.json.gpg and X.sjson for a document path ending in .json or .sjson.</summary>
-    private static IEnumerable<string> Variants(string path)
-    {
-        var stem = path.EndsWith(".sjson", StringComparison.Ordinal) ? path[..^".sjson".Length]
-            : path.EndsWith(".json", StringComparison.Ordinal) ? path[..^".json".Length]
-            : null;
-        return stem is null ? [path] : [stem + ".json", stem + ".json.gpg", stem + ".sjson"];
+        if (_stream is null) return;
+        var documents = await MirrorMetadata.GatherAsync(_stream, _images, observer.OnWarning, cancellationToken).ConfigureAwait(false);
+        MirrorMetadata.EnsureNotStale(_root, documents, _options.Force);
+        MirrorMetadata.Write(_root, documents, observer.OnMessage);
     }
 
     private void Prune(Action<string> log)

@@ -50,15 +50,12 @@ public static class StreamClient
     /// <summary>Fetch, verify (as the index demands) and parse one products document of the stream.</summary>
     internal static async Task<ProductCatalog> ReadCatalogAsync(MaasStream stream, MaasContent content, CancellationToken cancellationToken)
     {
-        var read = await ReadContentDocumentAsync(stream, content.ContentId, content.Path, RequiredMode(stream, stream.Mode), allowMissing: false,
+        // The index's form of signature (enforced only when there is a keyring: -SkipSignatureCheck has none).
+        var read = await ReadContentDocumentAsync(stream, content.ContentId, content.Path, stream.Mode, allowMissing: false,
             cancellationToken).ConfigureAwait(false);
         // Not disposed: the catalog reads values from the parsed JSON on demand (see ProductCatalog.Parse).
         return ProductCatalog.Parse(read!.Document, DocumentBytes.Of(read));
     }
-
-    /// <summary>What a document of this stream must carry: the index's form of signature when the index was verified.</summary>
-    internal static SignatureMode RequiredMode(MaasStream stream, SignatureMode form) =>
-        stream.SignatureStatus == StreamSignatureStatus.Verified ? form : SignatureMode.None;
 
     /// <summary>
     /// Fetch and verify one form of the products document the index names for
@@ -87,6 +84,64 @@ public static class StreamClient
             throw new ContentIdMismatchException(path, contentId, actual, stream.Name);
         }
         return read;
+    }
+
+    /// <summary>
+    /// One form of the stream's metadata — an index (<paramref name="indexPath"/>) and every products
+    /// document it names — each verified like the stream itself (a cleartext signature for
+    /// <c>.sjson</c>, a detached one for <c>.json</c>, when the stream was verified) and bound to its
+    /// content id. The index must list the stream's content ids. <paramref name="known"/> gives
+    /// documents already read and checked (by path), so they are not fetched twice. Null when the
+    /// form's index does not exist; documents it names that do not exist are left out.
+    /// </summary>
+    internal static async Task<List<DocumentBytes>?> ReadFormAsync(MaasStream stream, string indexPath, Func<string, DocumentBytes?> known,
+        CancellationToken cancellationToken)
+    {
+        var form = indexPath.EndsWith(".sjson", StringComparison.Ordinal) ? SignatureMode.ClearSigned : SignatureMode.Detached;
+        // Without a keyring (-SkipSignatureCheck) nothing is enforced, but the .json.gpg beside a
+        // .json is still fetched and kept, so the mirror holds what upstream offers.
+        var required = form;
+        var documents = new List<DocumentBytes>();
+        IReadOnlyList<MaasContent> contents;
+        if (indexPath == stream.IndexPath)
+        {
+            documents.Add(stream.IndexDocument);
+            contents = stream.Contents;
+        }
+        else
+        {
+            var uri = stream.Source.Resolve(indexPath);
+            var bytes = await DocumentFetcher.TryReadAsync(uri, cancellationToken).ConfigureAwait(false);
+            if (bytes is null) return null;
+            var keyring = stream.Keyring;
+            var read = await SignedDocumentReader.ReadAsync(indexPath, uri, bytes, keyring is null ? null : () => keyring, required, cancellationToken)
+                .ConfigureAwait(false);
+            using (read.Document)
+            {
+                contents = StreamIndexParser.Parse(read.Document, stream.Source).Contents;
+                documents.Add(DocumentBytes.Of(read));
+            }
+            var expected = stream.ContentIds.Order(StringComparer.Ordinal);
+            if (!contents.Select(c => c.ContentId).Order(StringComparer.Ordinal).SequenceEqual(expected, StringComparer.Ordinal))
+            {
+                throw new MalformedDocumentException(
+                    $"'{indexPath}' lists other content ids ({string.Join(", ", contents.Select(c => c.ContentId))}) than '{stream.IndexPath}' ({string.Join(", ", stream.ContentIds)}).",
+                    indexPath);
+            }
+        }
+        foreach (var content in contents)
+        {
+            if (known(content.Path) is { } already && (form == SignatureMode.ClearSigned || already.DetachedSignature is not null || stream.Mode == SignatureMode.None))
+            {
+                documents.Add(already);
+                continue;
+            }
+            var read = await ReadContentDocumentAsync(stream, content.ContentId, content.Path, required, allowMissing: true, cancellationToken)
+                .ConfigureAwait(false);
+            if (read is null) continue;
+            using (read.Document) documents.Add(DocumentBytes.Of(read));
+        }
+        return documents;
     }
 
     /// <summary>The image versions of one products document that match <paramref name="query"/>.</summary>

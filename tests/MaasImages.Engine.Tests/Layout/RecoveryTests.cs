@@ -128,7 +128,7 @@ public sealed class RecoveryTests : IAsyncLifetime
         Assert.Contains(observer.Messages, m => m.StartsWith("Nothing changed", StringComparison.Ordinal));
         Assert.Empty(_server.Requests);
         Assert.Equal(snapshot, new FileInfo(Current).LinkTarget);
-        Assert.Equal(new[] { "cache", "current", snapshot, RackSnapshots.ReferencesFolder, DestinationLock.FileName }.Order(StringComparer.Ordinal),
+        Assert.Equal(new[] { "cache", "current", snapshot, RackSnapshots.ReferencesFolder, DestinationLock.FileName, RackMetadataDates.FileName }.Order(StringComparer.Ordinal),
             Directory.GetFileSystemEntries(Root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal([snapshot + ".json"], Directory.GetFiles(Path.Combine(Root, RackSnapshots.ReferencesFolder)).Select(Path.GetFileName));
     }

@@ -49,8 +49,8 @@ public static class BootloaderInstaller
         ArgumentNullException.ThrowIfNull(observer);
         EnsureSafeNames(bootloaders, options);
         if (options.Layout == SaveLayout.Rack)
-            return await LayoutJob.RunAsync(options, observer, () => new BootloaderRackLayout(bootloaders, options, limits), cancellationToken).ConfigureAwait(false);
-        var saved = await LayoutJob.RunAsync(options, observer, () => new MirrorLayout(bootloaders, options, MaasContentKind.Bootloaders), cancellationToken).ConfigureAwait(false);
+            return await LayoutJob.RunAsync(options, bootloaders, observer, () => new BootloaderRackLayout(bootloaders, options, limits), cancellationToken).ConfigureAwait(false);
+        var saved = await LayoutJob.RunAsync(options, bootloaders, observer, () => new MirrorLayout(bootloaders, options, MaasContentKind.Bootloaders), cancellationToken).ConfigureAwait(false);
         return saved.Select(s => new MaasBootloader(s.Image, SaveLayout.Mirror, s.Path, s.Files)).ToList();
     }
 

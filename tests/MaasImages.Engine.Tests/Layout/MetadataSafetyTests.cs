@@ -1,0 +1,192 @@
+using MaasImages.Engine.Layout;
+using MaasImages.Engine.Security;
+using MaasImages.Engine.Streams;
+using MaasImages.Engine.Tests.Support;
+using MaasImages.Engine.Transfer;
+using MaasImages.TestServer;
+
+namespace MaasImages.Engine.Tests.Layout;
+
+/// <summary>
+/// What a save writes from metadata, on a stream signed with a key the test generates and served
+/// over HTTP: a mirror holds exactly the bytes that were verified, one root holds one stream, and a
+/// destination never goes back to older (genuinely signed) metadata unless -Force.
+/// </summary>
+public sealed class MetadataSafetyTests : IAsyncLifetime
+{
+    private static readonly Lazy<TestSigningKey> Key = new(() => TestSigningKey.Rsa("Metadata safety signer <meta@example.invalid>"));
+    private const string V3Sjson = "streams/v1/com.ubuntu.maas:stable:v3:download.sjson";
+    private const string OlderDate = "Mon, 02 Jun 2025 08:00:00 +0000";
+
+    private readonly TempStream _served = TempStream.OfSample();
+    private readonly TempStream _target = new();
+    private readonly TempStream _keys = new();
+    private StreamServer _server = null!;
+    private string _keyring = null!;
+
+    public async Task InitializeAsync()
+    {
+        StreamSigner.SignAll(_served, Key.Value);
+        _keyring = StreamSigner.Keyring(_keys.Root, Key.Value);
+        _server = await StreamServer.StartAsync(_served.Root);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _served.Dispose();
+        _target.Dispose();
+        _keys.Dispose();
+    }
+
+    private string Root => _target.Root;
+
+    private async Task<List<MaasImageVersion>> Select(string release = "jammy")
+    {
+        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, _server.BaseUri.AbsoluteUri),
+            new StreamReadOptions { KeyringPath = _keyring }, CancellationToken.None);
+        Assert.True(stream.Verified);
+        var v3 = stream.Contents.Single(c => c.ContentId.EndsWith(":v3:download", StringComparison.Ordinal));
+        return (await StreamClient.GetImageVersionsAsync(stream, v3, new ImageQuery { Release = [release], Arch = ["amd64"], MaxVersions = 1 },
+            CancellationToken.None)).ToList();
+    }
+
+    private SaveOptions Options(SaveLayout layout, bool force = false) => new()
+    {
+        Destination = Root,
+        Layout = layout,
+        Force = force,
+        Transfer = new TransferOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20), StallTimeout = TimeSpan.FromSeconds(10) },
+        LockTimeout = TimeSpan.FromSeconds(20),
+    };
+
+    private static Task<IReadOnlyList<MaasSavedImage>> Save(IReadOnlyList<MaasImageVersion> images, SaveOptions options, RecordingObserver? observer = null) =>
+        ImageSaver.SaveAsync(images, options, observer ?? new RecordingObserver(), CancellationToken.None);
+
+    private byte[] Mirrored(string relative) => File.ReadAllBytes(Path.Combine(Root, relative));
+
+    /// <summary>Re-signs the served stream with every products document and the index dated <paramref name="updated"/>.</summary>
+    private void ServeDated(string updated)
+    {
+        foreach (var doc in StreamSigner.Products.Append(TempStream.Index))
+        {
+            _served.Write(doc, System.Text.RegularExpressions.Regex.Replace(_served.Read(doc),
+                "\"updated\": \"[^\"]*\"", $"\"updated\": \"{updated}\""));
+        }
+        StreamSigner.SignAll(_served, Key.Value);
+    }
+
+    [Fact]
+    public async Task A_mirror_writes_the_bytes_it_verified_not_a_second_fetch()
+    {
+        var images = await Select();
+        var verified = File.ReadAllBytes(_served.PathOf(V3Sjson));
+        // After verification upstream changes: the .sjson to something else, the .json so its .gpg no longer matches.
+        _served.Write(V3Sjson, "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n{\"evil\": true}\n-----BEGIN PGP SIGNATURE-----\n\nx\n-----END PGP SIGNATURE-----\n");
+        _served.Write(TempStream.V3Products, _served.Read(TempStream.V3Products).Replace("20250718", "20250719", StringComparison.Ordinal));
+
+        var observer = new RecordingObserver();
+        await Save(images, Options(SaveLayout.Mirror), observer);
+
+        Assert.Equal(verified, Mirrored(V3Sjson));
+        Assert.Equal(File.ReadAllBytes(_served.PathOf("streams/v1/index.sjson")), Mirrored("streams/v1/index.sjson"));
+        // The .json form no longer verifies: none of it is written, and the user is told.
+        Assert.False(File.Exists(Path.Combine(Root, TempStream.V3Products)));
+        Assert.False(File.Exists(Path.Combine(Root, TempStream.Index)));
+        Assert.Contains(observer.Warnings, w => w.Contains("Not mirroring 'streams/v1/index.json'", StringComparison.Ordinal));
+
+        // What was written is a stream MAAS can read with the same keyring: verified, same images.
+        var mirrored = await StreamClient.OpenAsync(StreamSource.Resolve(null, Root), new StreamReadOptions { KeyringPath = _keyring }, CancellationToken.None);
+        Assert.True(mirrored.Verified);
+        Assert.Equal("streams/v1/index.sjson", mirrored.IndexPath);
+        var again = await StreamClient.GetImageVersionsAsync(mirrored, mirrored.Contents.Single(c => c.ContentId.EndsWith(":v3:download", StringComparison.Ordinal)),
+            new ImageQuery { Release = ["jammy"], Arch = ["amd64"], MaxVersions = 1 }, CancellationToken.None);
+        Assert.Equal(images.Select(i => i.ToString()), again.Select(i => i.ToString()));
+    }
+
+    [Fact]
+    public async Task A_mirror_writes_every_form_that_verifies_with_its_detached_signatures()
+    {
+        await Save(await Select(), Options(SaveLayout.Mirror));
+        foreach (var doc in StreamSigner.Products.Append(TempStream.Index))
+        {
+            Assert.Equal(File.ReadAllBytes(_served.PathOf(doc)), Mirrored(doc));
+            Assert.Equal(File.ReadAllBytes(_served.PathOf(doc + ".gpg")), Mirrored(doc + ".gpg"));
+            Assert.Equal(File.ReadAllBytes(_served.PathOf(Path.ChangeExtension(doc, ".sjson"))), Mirrored(Path.ChangeExtension(doc, ".sjson")));
+        }
+    }
+
+    [Fact]
+    public async Task A_mirror_root_holding_another_streams_index_is_refused_before_anything_is_written()
+    {
+        var images = await Select();
+        var candidate = _served.Read(TempStream.Index).Replace(":stable:", ":candidate:", StringComparison.Ordinal);
+        var index = Path.Combine(Root, "streams", "v1", "index.sjson");
+        Directory.CreateDirectory(Path.GetDirectoryName(index)!);
+        File.WriteAllText(index, Key.Value.ClearSign(candidate));
+        var before = File.ReadAllBytes(index);
+
+        var error = await Assert.ThrowsAsync<StreamMismatchException>(() => Save(images, Options(SaveLayout.Mirror, force: true)));
+        Assert.Equal("StreamMismatch", error.ErrorId);
+        Assert.Contains("com.ubuntu.maas:candidate:v3:download", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(index));
+        Assert.False(Directory.Exists(Path.Combine(Root, "jammy")));
+        Assert.False(File.Exists(Path.Combine(Root, TempStream.Index)));
+    }
+
+    [Fact]
+    public async Task Images_of_two_streams_in_one_mirror_save_are_refused()
+    {
+        using var candidate = TempStream.OfSample();
+        foreach (var doc in StreamSigner.Products.Append(TempStream.Index))
+            candidate.Write(doc, candidate.Read(doc).Replace("\"com.ubuntu.maas:stable:", "\"com.ubuntu.maas:candidate:", StringComparison.Ordinal));
+        StreamSigner.SignAll(candidate, Key.Value);
+        var other = await StreamClient.OpenAsync(StreamSource.Resolve(null, candidate.Root), new StreamReadOptions { KeyringPath = _keyring }, CancellationToken.None);
+        var otherImages = await StreamClient.GetImageVersionsAsync(other, other.Contents.Single(c => c.ContentId.EndsWith(":v3:download", StringComparison.Ordinal)),
+            new ImageQuery { Release = ["noble"], Arch = ["amd64"], MaxVersions = 1 }, CancellationToken.None);
+
+        List<MaasImageVersion> both = [.. await Select(), .. otherImages];
+        var error = await Assert.ThrowsAsync<StreamMismatchException>(() => Save(both, Options(SaveLayout.Mirror)));
+        Assert.Contains("two different streams", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(Root, "streams")));
+    }
+
+    [Fact]
+    public async Task A_mirror_refuses_older_signed_metadata_than_it_holds_unless_forced()
+    {
+        await Save(await Select(), Options(SaveLayout.Mirror));
+        var newer = Mirrored(V3Sjson);
+
+        ServeDated(OlderDate); // genuinely signed, valid, but older: a replay
+        var older = await Select();
+        var error = await Assert.ThrowsAsync<StaleMetadataException>(() => Save(older, Options(SaveLayout.Mirror)));
+        Assert.Equal("StaleMetadata", error.ErrorId);
+        Assert.Contains("Mon, 02 Jun 2025 08:00:00 GMT", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Fri, 18 Jul 2025 10:15:30 GMT", error.Message, StringComparison.Ordinal);
+        Assert.Equal(newer, Mirrored(V3Sjson));
+
+        await Save(older, Options(SaveLayout.Mirror, force: true));
+        Assert.Equal(File.ReadAllBytes(_served.PathOf(V3Sjson)), Mirrored(V3Sjson));
+    }
+
+    [Fact]
+    public async Task A_rack_destination_remembers_each_products_document_date_and_refuses_an_older_one_unless_forced()
+    {
+        await Save(await Select(), Options(SaveLayout.Rack));
+        var record = Path.Combine(Root, RackMetadataDates.FileName);
+        Assert.Contains("\"com.ubuntu.maas:stable:v3:download\": \"Fri, 18 Jul 2025 10:15:30 +0000\"", File.ReadAllText(record), StringComparison.Ordinal);
+        var current = new FileInfo(Path.Combine(Root, "current")).LinkTarget;
+
+        ServeDated(OlderDate);
+        var older = await Select("noble"); // even for other images: the document itself went back in time
+        var error = await Assert.ThrowsAsync<StaleMetadataException>(() => Save(older, Options(SaveLayout.Rack)));
+        Assert.Contains("com.ubuntu.maas:stable:v3:download.sjson", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Mon, 02 Jun 2025 08:00:00 GMT", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Fri, 18 Jul 2025 10:15:30 GMT", error.Message, StringComparison.Ordinal);
+        Assert.Equal(current, new FileInfo(Path.Combine(Root, "current")).LinkTarget);
+        Assert.False(Directory.Exists(Path.Combine(Root, "current", "ubuntu", "amd64", "ga-24.04")));
+
+        await Save(older, Options(SaveLayout.Rack, force: true));
+        Assert.Contains($"\"com.ubuntu.maas:stable:v3:download\": \"{OlderDate}\"", File.ReadAllText(record), StringComparison.Ordinal);
+    }
+}
