@@ -47,6 +47,8 @@ public static class SignatureVerifier
     public static SignerInfo VerifyDetached(byte[] content, byte[] detachedSignature, Keyring keyring, string document)
     {
         ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(detachedSignature);
+        RequireOnlyTheArmorBlock(detachedSignature, document);
         var signature = ReadSignature(detachedSignature, document);
         // A text signature would hold for other line endings than the bytes a mirror serves.
         if (signature.SignatureType != PgpSignature.BinaryDocument)
@@ -54,6 +56,17 @@ public static class SignatureVerifier
                 $"a detached signature must sign the document's bytes (binary signature), but this one is of type 0x{signature.SignatureType:x2}.");
         RequireStrongHash(signature, document);
         return Verify(signature, content, keyring, document);
+    }
+
+    /// <summary>An armored .gpg holds one signature block and nothing else (no text before or after it).</summary>
+    private static void RequireOnlyTheArmorBlock(byte[] data, string document)
+    {
+        var text = Encoding.ASCII.GetString(data);
+        var begin = text.IndexOf("-----BEGIN PGP", StringComparison.Ordinal);
+        if (begin < 0) return; // binary signature packets
+        var end = text.IndexOf(ClearSignedMessage.EndSignature, begin, StringComparison.Ordinal);
+        if (text[..begin].Trim().Length != 0 || (end >= 0 && text[(end + ClearSignedMessage.EndSignature.Length)..].Trim().Length != 0))
+            throw new SignatureInvalidException(document, null, "the signature file holds text before or after its armored block.");
     }
 
     private static void RequireStrongHash(PgpSignature signature, string document)

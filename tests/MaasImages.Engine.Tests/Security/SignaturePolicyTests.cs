@@ -152,6 +152,17 @@ public sealed partial class SignedStreamTests
     }
 
     [Fact]
+    public async Task A_detached_signature_file_with_text_after_its_block_is_refused()
+    {
+        SignDetached(RsaKey.Value);
+        var gpg = TempStream.Index + ".gpg";
+        _stream.Write(gpg, _stream.Read(gpg) + RsaKey.Value.DetachSign(File.ReadAllBytes(_stream.PathOf(TempStream.Index))));
+        var error = await Refused(RsaKey.Value);
+        Assert.Contains("text before or after its armored block", error.Message, StringComparison.Ordinal);
+        Assert.Contains("index.json.gpg", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Text_before_the_signed_message_is_refused()
     {
         SignClear(RsaKey.Value);
