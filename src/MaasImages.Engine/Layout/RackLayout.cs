@@ -49,9 +49,10 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
                     _placements.Add((image, $"{RackPlacement.Folder(image, folder)}/{Path.GetFileName(file.Path)}", file));
             }
         }
-        var kept = _newMeta.ImageEntries().Select(e => string.Join('/', e.KeyPath)).ToHashSet(StringComparer.Ordinal);
-        foreach (var (key, entry) in _currentMeta.ImageEntries().Where(e => !kept.Contains(string.Join('/', e.KeyPath))))
-            _dropped.Add($"{string.Join('/', key)} ({entry["product_name"]} {entry["version_name"]})");
+        // One line per image dropped, not per maas.meta entry: an image has an entry per alias.
+        var kept = _newMeta.ImageEntries().Select(e => (MaasMeta.ProductOf(e.Entry), MaasMeta.VersionOf(e.Entry))).ToHashSet();
+        foreach (var gone in _currentMeta.ImageEntries().GroupBy(e => (MaasMeta.ProductOf(e.Entry), MaasMeta.VersionOf(e.Entry))).Where(g => !kept.Contains(g.Key)))
+            _dropped.Add($"{gone.Key.Item1} {gone.Key.Item2} ({gone.Count()} maas.meta {(gone.Count() == 1 ? "entry" : "entries")})");
         foreach (var file in _placements.Select(p => p.File).DistinctBy(f => f.Sha256, StringComparer.Ordinal))
         {
             var item = new DownloadItem(file.Uri, file.Sha256, file.Size, CachePath(file.Sha256), file.Path);

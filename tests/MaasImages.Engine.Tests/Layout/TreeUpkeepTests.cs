@@ -142,8 +142,10 @@ public sealed class TreeUpkeepTests : IAsyncLifetime
         await Save(await Latest("jammy", "noble"), Options());
         var observer = new RecordingObserver();
         await Save(await Latest("noble"), Options(prune: true), observer);
-        Assert.Contains("Pruned ubuntu/amd64/ga-22.04/generic/jammy/stable (com.ubuntu.maas.stable:v3:boot:22.04:amd64:ga-22.04 20250718).", observer.Messages);
-        Assert.Contains(observer.Messages, m => m.StartsWith("Pruned ubuntu/amd64/generic/generic/jammy/stable ", StringComparison.Ordinal));
+        // One line per image, however many maas.meta entries (aliases) it had: ga-22.04 holds 22 (its subarches list), hwe-22.04 only its own.
+        Assert.Contains("Pruned com.ubuntu.maas.stable:v3:boot:22.04:amd64:ga-22.04 20250718 (22 maas.meta entries).", observer.Messages);
+        Assert.Contains("Pruned com.ubuntu.maas.stable:v3:boot:22.04:amd64:hwe-22.04 20250718 (1 maas.meta entry).", observer.Messages);
+        Assert.Equal(3, observer.Messages.Count(m => m.StartsWith("Pruned ", StringComparison.Ordinal))); // ga, lowlatency and hwe of jammy/amd64
         Assert.DoesNotContain(observer.Messages, m => m.Contains("noble", StringComparison.Ordinal) && m.StartsWith("Pruned", StringComparison.Ordinal));
     }
 
