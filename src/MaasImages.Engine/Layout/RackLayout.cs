@@ -128,10 +128,9 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
                     RemoveImageTree(building, os);
             }
             // The run's folders hold exactly the new version: files of the one carried forward go.
-            foreach (var folder in _placements.Select(p => Path.GetDirectoryName(p.RelativePath)!).Distinct(StringComparer.Ordinal))
+            foreach (var folder in _placements.Select(p => p.RelativePath[..p.RelativePath.LastIndexOf('/')]).Distinct(StringComparer.Ordinal))
             {
-                var full = Path.Combine(building, folder);
-                if (Directory.Exists(full) && new DirectoryInfo(full).LinkTarget is null) Directory.Delete(full, recursive: true);
+                if (RealFolder(building, folder) is { } real) real.Delete(recursive: true);
             }
             foreach (var (_, relative, file) in _placements)
                 draft.PlaceFromCache(file.Sha256, relative);
@@ -148,6 +147,22 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         if (os.Length == 0 || os is "." or ".." || os.IndexOfAny(['/', '\\', '\0']) >= 0 || NotImageFolders.Contains(os)) return;
         var tree = new DirectoryInfo(Path.Combine(building, os));
         if (tree.Exists && tree.LinkTarget is null) tree.Delete(recursive: true);
+    }
+
+    /// <summary>
+    /// The folder at <paramref name="relative"/> ('/'-separated) under <paramref name="building"/>
+    /// when it and every folder above it are real folders; null when absent or reached through a
+    /// link (a delete never follows one).
+    /// </summary>
+    private static DirectoryInfo? RealFolder(string building, string relative)
+    {
+        var current = new DirectoryInfo(building);
+        foreach (var segment in relative.Split('/'))
+        {
+            current = new DirectoryInfo(Path.Combine(current.FullName, segment));
+            if (!current.Exists || current.LinkTarget is not null) return null;
+        }
+        return current;
     }
 
     /// <summary>Image folders left empty go, so the tree holds only what maas.meta lists.</summary>

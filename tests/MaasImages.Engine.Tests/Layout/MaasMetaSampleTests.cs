@@ -234,4 +234,29 @@ public sealed class MaasMetaSampleTests : IAsyncLifetime
         Assert.Equal(Reference(lowlatency), WrittenMeta());
         Assert.Equal(["ga-22.04-lowlatency"], Directory.GetDirectories(Path.Combine(Current, "ubuntu", "amd64")).Select(Path.GetFileName));
     }
+
+    [Fact]
+    public async Task Replacing_an_image_never_deletes_through_a_link_in_the_tree()
+    {
+        await Save(await Images(new ImageQuery { Release = ["jammy"], Arch = ["amd64"], Subarch = ["hwe-22.04"], VersionName = ["20250701"] }));
+        // Someone made ubuntu/amd64/hwe-22.04 a link to a folder outside the destination.
+        using var outside = new TempStream();
+        var elsewhere = Path.Combine(outside.Root, "jammy", "stable");
+        Directory.CreateDirectory(elsewhere);
+        File.WriteAllText(Path.Combine(elsewhere, "keep-me"), "not MaasImages' file");
+        var snapshot = new FileInfo(Current).ResolveLinkTarget(returnFinalTarget: true)!.FullName;
+        Directory.Delete(Path.Combine(snapshot, "ubuntu", "amd64", "hwe-22.04"), recursive: true);
+        Directory.CreateSymbolicLink(Path.Combine(snapshot, "ubuntu", "amd64", "hwe-22.04"), outside.Root);
+        await Task.Delay(1100);
+
+        try
+        {
+            await Save(await Images(new ImageQuery { Release = ["jammy"], Arch = ["amd64"], Subarch = ["hwe-22.04"], MaxVersions = 1 }));
+        }
+        catch (Errors.MaasImagesException)
+        {
+            // refusing the linked tree is fine too; deleting through it is not
+        }
+        Assert.True(File.Exists(Path.Combine(elsewhere, "keep-me")));
+    }
 }
