@@ -20,7 +20,7 @@ internal static class ContentHash
     public static bool HasSize(string path, long size)
     {
         var info = new FileInfo(path);
-        return info.Exists && info.Length == size;
+        return info.Exists && info.LinkTarget is null && info.Length == size; // a link is never trusted content
     }
 
     /// <summary>

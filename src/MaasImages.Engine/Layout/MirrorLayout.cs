@@ -1,5 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MaasImages.Engine.Errors;
+using MaasImages.Engine.Platform;
+using MaasImages.Engine.Security;
 using MaasImages.Engine.Streams;
 using MaasImages.Engine.Transfer;
 
@@ -37,25 +40,46 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         if (_stream is not null)
             MirrorMetadata.EnsureNotStale(_root, _images.Select(i => i.Document).OfType<DocumentBytes>().Append(_stream.IndexDocument), options.Force);
         _state = LoadState(Path.Combine(_root, StateFile));
+        foreach (var stream in _images.Select(i => i.Stream).Distinct())
+            foreach (var document in stream.Contents.Select(c => c.Path).Prepend(stream.IndexPath))
+                EnsureNoLinkOnTheWay(document);
         foreach (var image in _images)
         {
             foreach (var file in image.Files)
             {
                 _files.Add((image, file));
+                EnsureNoLinkOnTheWay(file.Path);
                 var local = LocalPath(file.Path);
                 var info = new FileInfo(local);
+                var present = info.Exists && info.LinkTarget is null; // a link is never trusted: replaced by the file
                 var recorded = _state.GetValueOrDefault(file.Path);
-                if (info.Exists && info.Length == file.Size && !options.Force && recorded is not null &&
+                if (present && info.Length == file.Size && !options.Force && recorded is not null &&
                     recorded.Sha256 == file.Sha256 && recorded.Size == file.Size && recorded.Modified == info.LastWriteTimeUtc.Ticks)
                     continue; // trusted: verified by an earlier run and untouched since
                 var item = new DownloadItem(file.Uri, file.Sha256, file.Size, local, file.Path);
-                if (info.Exists && info.Length == file.Size) _toVerify.Add(item); // hashed once, in SaveAsync
+                if (present && info.Length == file.Size) _toVerify.Add(item); // hashed once, in SaveAsync
                 else _downloads.Add(item);
             }
         }
     }
 
     public IReadOnlyList<DownloadItem> Downloads => _downloads;
+
+    /// <summary>UnsafeDestination when a folder on the way to <paramref name="relative"/> is a symbolic link: the file would land outside.</summary>
+    private void EnsureNoLinkOnTheWay(string relative)
+    {
+        if (NoFollow.FindLinkBelow(_root, LocalPath(relative)) is { } link)
+            throw new UnsafeDestinationException(_root,
+                $"'{Path.GetRelativePath(_root, link)}' is a symbolic link (to '{new FileInfo(link).LinkTarget}'), so '{relative}' would be written outside the destination");
+    }
+
+    /// <summary>Links planted where a download, its partial or its sidecar goes are removed, never written through.</summary>
+    private static void RemoveLinksAt(DownloadItem item)
+    {
+        var partial = FileFetcher.PartialPath(item.Destination);
+        foreach (var path in new[] { item.Destination, partial, partial + ".json" })
+            if (NoFollow.IsLink(path)) File.Delete(path);
+    }
 
     public SavePlanSummary Summary()
     {
@@ -74,6 +98,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         // Present but never verified (or -Force): hash once; a wrong file is fetched again.
         var wrong = await ContentHash.VerifyAsync(_toVerify.DistinctBy(v => v.Destination, StringComparer.Ordinal).ToList(), observer, cancellationToken).ConfigureAwait(false);
         _downloads.AddRange(wrong);
+        foreach (var item in _downloads) RemoveLinksAt(item);
         var fetched = await engine.RunAsync(_downloads, cancellationToken).ConfigureAwait(false);
         foreach (var (_, file) in _files) Record(file);
         await SaveMetadataAsync(observer, cancellationToken).ConfigureAwait(false);
@@ -110,7 +135,8 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         foreach (var path in _state.Where(e => e.Value.KindOf(e.Key) == _kind && !selected.Contains(e.Key)).Select(e => e.Key).ToList())
         {
             var local = LocalPath(path);
-            if (File.Exists(local)) File.Delete(local);
+            if (NoFollow.FindLinkBelow(_root, local) is not null) continue; // never delete through a link
+            if (File.Exists(local) || NoFollow.IsLink(local)) File.Delete(local);
             _state.Remove(path);
             log($"Pruned {path}.");
             for (var dir = Path.GetDirectoryName(local); dir is not null && dir.Length > _root.Length && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any(); dir = Path.GetDirectoryName(dir))
@@ -130,6 +156,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + ".partial";
+        File.Delete(temporary); // a planted link there is removed, not written through
         File.WriteAllBytes(temporary, bytes);
         File.Move(temporary, path, overwrite: true);
     }
@@ -146,9 +173,10 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     {
         try
         {
-            return File.Exists(path)
-                ? JsonSerializer.Deserialize<Dictionary<string, FileRecord>>(File.ReadAllText(path)) ?? new()
-                : new();
+            var state = File.Exists(path) ? JsonSerializer.Deserialize<Dictionary<string, FileRecord>>(File.ReadAllText(path)) ?? new() : new();
+            // The file is on disk, so as untrusted as a stream: a path that could leave the mirror is forgotten, never pruned.
+            foreach (var unsafePath in state.Keys.Where(key => PathSafety.FindProblem(key) is not null).ToList()) state.Remove(unsafePath);
+            return state;
         }
         catch (JsonException)
         {

@@ -1,3 +1,4 @@
+using MaasImages.Engine.Platform;
 using MaasImages.Engine.Streams;
 using MaasImages.Engine.Transfer;
 
@@ -35,6 +36,7 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
             .Select(g => g.OrderBy(i => i.VersionName, StringComparer.Ordinal).Last())
             .OrderBy(i => i.ProductName, StringComparer.Ordinal)
             .ToList();
+        RackSnapshots.EnsureOwnFoldersAreReal(_root);
         _currentSnapshot = RackSnapshots.ResolveCurrent(_root);
         _currentMeta = _currentSnapshot is null ? MaasMeta.Empty() : MaasMeta.Load(Path.Combine(_currentSnapshot, MetaName));
         _newMeta = _currentMeta.Clone();
@@ -86,6 +88,8 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     public async Task<IReadOnlyList<MaasSavedImage>> SaveAsync(TransferEngine engine, ITransferObserver observer, CancellationToken cancellationToken)
     {
         Action<string> log = observer.OnMessage;
+        if (RackSnapshots.IgnoredCurrent(_root) is { } ignored) observer.OnWarning(ignored);
+        RackSnapshots.RemoveLinksInCache(_root, observer.OnWarning);
         foreach (var wrong in await ContentHash.VerifyAsync(_toVerify, observer, cancellationToken).ConfigureAwait(false))
         {
             File.Delete(wrong.Destination); // -Force found it wrong; the snapshot's own link keeps serving until the switch
@@ -130,7 +134,7 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
             // The run's folders hold exactly the new version: files of the one carried forward go.
             foreach (var folder in _placements.Select(p => p.RelativePath[..p.RelativePath.LastIndexOf('/')]).Distinct(StringComparer.Ordinal))
             {
-                if (RealFolder(building, folder) is { } real) real.Delete(recursive: true);
+                if (RealFolder(building, folder) is { } real) NoFollow.DeleteTree(real.FullName);
             }
             foreach (var (_, relative, file) in _placements)
                 draft.PlaceFromCache(file.Sha256, relative);
@@ -146,7 +150,7 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     {
         if (os.Length == 0 || os is "." or ".." || os.IndexOfAny(['/', '\\', '\0']) >= 0 || NotImageFolders.Contains(os)) return;
         var tree = new DirectoryInfo(Path.Combine(building, os));
-        if (tree.Exists && tree.LinkTarget is null) tree.Delete(recursive: true);
+        if (tree.Exists && tree.LinkTarget is null) NoFollow.DeleteTree(tree.FullName);
     }
 
     /// <summary>

@@ -24,12 +24,59 @@ internal static class RackSnapshots
 
     public static string CachePath(string root, string name) => Path.Combine(root, CacheName, name);
 
-    /// <summary>The snapshot folder <c>current</c> points to, if any.</summary>
-    public static string? ResolveCurrent(string root)
+    /// <summary>
+    /// The snapshot folder <c>current</c> points to, if any. Only a link to a real snapshot folder
+    /// beside it counts: a <c>current</c> pointing anywhere else (outside the destination, through
+    /// a symlinked snapshot) is never read, carried forward or written to; the run builds a fresh
+    /// snapshot and replaces the link (<see cref="IgnoredCurrent"/> says why).
+    /// </summary>
+    public static string? ResolveCurrent(string root) => Inspect(root).Snapshot;
+
+    /// <summary>Why <c>current</c> is not used as the current snapshot, or null when it is (or is absent).</summary>
+    public static string? IgnoredCurrent(string root) => Inspect(root).Problem;
+
+    private static (string? Snapshot, string? Problem) Inspect(string root)
     {
-        var current = new DirectoryInfo(Path.Combine(root, CurrentName));
-        if (!current.Exists) return null;
-        return current.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? current.FullName;
+        var path = Path.Combine(root, CurrentName);
+        var target = new FileInfo(path).LinkTarget;
+        if (target is null) return (Directory.Exists(path) ? Path.GetFullPath(path) : null, null); // absent, or a real folder (inside)
+        var ignored = $"'{CurrentName}' points to '{target}'";
+        if (Security.PathSafety.FindSegmentProblem(target) is not null || !target.StartsWith(SnapshotPrefix, StringComparison.Ordinal))
+            return (null, $"{ignored}, not to a snapshot folder beside it: it is not read and is replaced by a new snapshot.");
+        var snapshot = Path.Combine(root, target);
+        if (NoFollow.IsLink(snapshot))
+            return (null, $"{ignored}, which is itself a symbolic link: it is not read and is replaced by a new snapshot.");
+        return Directory.Exists(snapshot) ? (Path.GetFullPath(snapshot), null) : (null, null);
+    }
+
+    /// <summary>
+    /// Refuses (UnsafeDestination) when a folder this module writes to under the root, cache/ or
+    /// the reference records, is a symbolic link: downloads and records would land outside. Reads only.
+    /// </summary>
+    public static void EnsureOwnFoldersAreReal(string root)
+    {
+        foreach (var name in new[] { CacheName, ReferencesFolder })
+        {
+            var folder = Path.Combine(root, name);
+            if (new FileInfo(folder).LinkTarget is { } target)
+                throw new Errors.UnsafeDestinationException(root, $"'{name}' is a symbolic link to '{target}', so files would be written outside the destination");
+        }
+    }
+
+    /// <summary>
+    /// Removes symbolic links found directly in cache/ (this module only ever puts files and its own
+    /// extraction folders there): a download, partial or member must never be written through one.
+    /// </summary>
+    public static void RemoveLinksInCache(string root, Action<string> warn)
+    {
+        var cache = Path.Combine(root, CacheName);
+        if (!Directory.Exists(cache) || NoFollow.IsLink(cache)) return;
+        foreach (var entry in new DirectoryInfo(cache).EnumerateFileSystemInfos())
+        {
+            if (entry.LinkTarget is not { } target) continue;
+            NoFollow.DeleteTree(entry.FullName);
+            warn($"Removed the symbolic link '{entry.Name}' -> '{target}' from {CacheName}/: the cache holds only files this module verified.");
+        }
     }
 
     /// <summary>
@@ -50,7 +97,7 @@ internal static class RackSnapshots
         var record = ReferencesPath(root, name);
         try
         {
-            if (currentSnapshot is not null) CopyTreeAsLinks(currentSnapshot, building, draft.Placer);
+            if (currentSnapshot is not null) CopyTreeAsLinks(currentSnapshot, building, draft.Placer, log);
             fill(draft);
             TestPause.At(TestPause.Build);
             WriteAtomically(record, JsonSerializer.SerializeToUtf8Bytes(draft.References.Existing(building)));
@@ -58,7 +105,7 @@ internal static class RackSnapshots
         catch
         {
             // A failed build leaves no half snapshot behind (a killed one is removed by the next run).
-            Directory.Delete(building, recursive: true);
+            NoFollow.DeleteTree(building);
             File.Delete(record);
             throw;
         }
@@ -72,23 +119,38 @@ internal static class RackSnapshots
     public static void WriteMeta(string snapshot, MaasMeta meta)
     {
         var path = Path.Combine(snapshot, MetaName);
-        File.WriteAllBytes(path, meta.ToBytes());
+        // A new file renamed into place: the carried-forward maas.meta is a hard link shared with the
+        // current snapshot (or, planted, with a file anywhere) and must not be written through.
+        var temporary = path + ".tmp";
+        File.Delete(temporary);
+        File.WriteAllBytes(temporary, meta.ToBytes());
+        File.Move(temporary, path, overwrite: true);
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
     }
 
-    /// <summary>Files become hard links, symlinks are recreated with the same (relative) target.</summary>
-    private static void CopyTreeAsLinks(string from, string to, FilePlacer placer)
+    /// <summary>
+    /// Files become hard links, symlinks are recreated with the same target when it is a plain
+    /// relative path (no '..'), so it resolves inside the snapshot; any other link (absolute, or
+    /// climbing out) is dropped with a warning: writing through it would leave the destination.
+    /// </summary>
+    private static void CopyTreeAsLinks(string from, string to, FilePlacer placer, Action<string> warn)
     {
         foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
         {
             var target = Path.Combine(to, entry.Name);
             if (entry.LinkTarget is { } linkTarget)
-                SymbolicLinks.Create(target, linkTarget.Replace(Path.DirectorySeparatorChar, '/'), directory: entry is DirectoryInfo);
+            {
+                var relative = linkTarget.Replace(Path.DirectorySeparatorChar, '/');
+                if (Security.PathSafety.FindProblem(relative) is { } problem)
+                    warn($"Not carrying forward the link '{Path.GetRelativePath(from, entry.FullName)}' -> '{linkTarget}' of {Path.GetFileName(from)}: {problem}, so it could lead outside the snapshot.");
+                else
+                    SymbolicLinks.Create(target, relative, directory: entry is DirectoryInfo);
+            }
             else if (entry is DirectoryInfo dir)
             {
                 Directory.CreateDirectory(target);
-                CopyTreeAsLinks(dir.FullName, target, placer);
+                CopyTreeAsLinks(dir.FullName, target, placer, warn);
             }
             else
                 placer.Place(entry.FullName, target);
@@ -129,16 +191,21 @@ internal static class RackSnapshots
             var name = Path.GetFileName(dir);
             if (dir == keep || !(name.StartsWith(SnapshotPrefix, StringComparison.Ordinal) || name.StartsWith(BuildingPrefix, StringComparison.Ordinal)
                 || name.StartsWith(DeletingPrefix, StringComparison.Ordinal))) continue;
-            if (new DirectoryInfo(dir).LinkTarget is not null) continue;
+            if (NoFollow.IsLink(dir))
+            {
+                NoFollow.DeleteTree(dir); // the link only: what it points to is not ours
+                log($"Removed the symbolic link {name}: a snapshot is a real folder, never a link (its target was left alone).");
+                continue;
+            }
             var doomed = dir;
             if (name.StartsWith(SnapshotPrefix, StringComparison.Ordinal))
             {
                 doomed = Path.Combine(root, DeletingPrefix + name);
-                if (Directory.Exists(doomed)) Directory.Delete(doomed, recursive: true);
+                NoFollow.DeleteTree(doomed);
                 Directory.Move(dir, doomed);
                 TestPause.At(TestPause.Cleanup);
             }
-            Directory.Delete(doomed, recursive: true);
+            NoFollow.DeleteTree(doomed);
             log(name.StartsWith(SnapshotPrefix, StringComparison.Ordinal) ? $"Removed the old snapshot {name}."
                 : $"Removed {name}, left by an interrupted run.");
         }
@@ -153,7 +220,7 @@ internal static class RackSnapshots
     private static void RemoveStaleReferenceRecords(string root)
     {
         var folder = Path.Combine(root, ReferencesFolder);
-        if (!Directory.Exists(folder)) return;
+        if (!Directory.Exists(folder) || NoFollow.IsLink(folder)) return; // never delete through a link
         foreach (var record in Directory.EnumerateFiles(folder))
         {
             var snapshot = Path.GetFileNameWithoutExtension(record);
@@ -171,7 +238,7 @@ internal static class RackSnapshots
     private static void RemoveUnreferencedCache(string root, Action<string> log)
     {
         var cache = Path.Combine(root, CacheName);
-        if (!Directory.Exists(cache)) return;
+        if (!Directory.Exists(cache) || NoFollow.IsLink(cache)) return; // never delete through a link
         var referenced = new HashSet<string>(StringComparer.Ordinal);
         foreach (var snapshot in Directory.EnumerateDirectories(root, SnapshotPrefix + "*"))
         {

@@ -30,6 +30,8 @@ public sealed partial class DestinationLock : IDisposable
         {
             string? holder;
             FileStream? stream = null;
+            // A link planted at the lock's name would make us truncate and write its target: remove the link.
+            if (Platform.NoFollow.IsLink(path)) File.Delete(path);
             try
             {
                 stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);

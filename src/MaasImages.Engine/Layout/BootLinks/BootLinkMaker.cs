@@ -92,7 +92,7 @@ public static class BootLinkMaker
         try
         {
             // rename(2) cannot replace a real folder with a link: only with -Force, and not atomically.
-            if (change.Occupied && Directory.Exists(path) && new DirectoryInfo(path).LinkTarget is null) Directory.Delete(path, recursive: true);
+            if (change.Occupied && Directory.Exists(path) && new DirectoryInfo(path).LinkTarget is null) NoFollow.DeleteTree(path);
             NativeFileSystem.RenameReplacing(temporary, path);
         }
         catch

@@ -40,7 +40,7 @@ internal static class ArchiveExtractor
         }
         catch
         {
-            Directory.Delete(destination, recursive: true);
+            Platform.NoFollow.DeleteTree(destination);
             throw;
         }
     }

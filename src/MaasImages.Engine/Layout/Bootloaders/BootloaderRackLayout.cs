@@ -34,6 +34,7 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         _limits = limits;
         _root = options.Destination;
         _products = products.ToList();
+        RackSnapshots.EnsureOwnFoldersAreReal(_root);
         _currentSnapshot = RackSnapshots.ResolveCurrent(_root);
         _currentMeta = _currentSnapshot is null ? MaasMeta.Empty() : MaasMeta.Load(Path.Combine(_currentSnapshot, RackSnapshots.MetaName));
         _newMeta = _currentMeta.Clone();
@@ -92,6 +93,8 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
 
     public async Task<IReadOnlyList<MaasBootloader>> SaveAsync(TransferEngine engine, ITransferObserver observer, CancellationToken cancellationToken)
     {
+        if (RackSnapshots.IgnoredCurrent(_root) is { } ignored) observer.OnWarning(ignored);
+        RackSnapshots.RemoveLinksInCache(_root, observer.OnWarning);
         foreach (var wrong in await ContentHash.VerifyAsync(_toVerify, observer, cancellationToken).ConfigureAwait(false))
         {
             File.Delete(wrong.Destination); // -Force found it wrong
@@ -135,7 +138,7 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         {
             // The product's folder holds exactly this version: files of the carried-forward one go.
             var folder = Path.Combine(building, BootloaderSelection.Folder(product));
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            NoFollow.DeleteTree(folder);
             foreach (var (relative, cacheName) in Placements(product))
                 draft.PlaceFromCache(cacheName, relative);
         }
@@ -173,7 +176,7 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         var cache = Path.Combine(_root, RackSnapshots.CacheName);
         if (!Directory.Exists(cache)) return;
         foreach (var leftover in Directory.EnumerateDirectories(cache, ExtractingPrefix + "*"))
-            Directory.Delete(leftover, recursive: true);
+            NoFollow.DeleteTree(leftover);
     }
 
     private static string CacheName(string member, string archiveSha256) => $"{member}-{archiveSha256}";
@@ -185,6 +188,7 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         if (!Directory.Exists(cache)) return [];
         var suffix = "-" + archiveSha256;
         return Directory.EnumerateFiles(cache, "*" + suffix)
+            .Where(file => !NoFollow.IsLink(file)) // never trusted (removed before the save)
             .Select(Path.GetFileName)
             .Select(name => name![..^suffix.Length])
             .Where(name => name.Length > 0)
@@ -212,7 +216,7 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         }
         foreach (var member in members)
             File.Move(Path.Combine(temporary, member), RackSnapshots.CachePath(_root, CacheName(member, archive.Sha256)), overwrite: true);
-        Directory.Delete(temporary, recursive: true);
+        NoFollow.DeleteTree(temporary);
         File.Delete(cachedArchive); // unpacked for good; its members are what snapshots link to
         log($"Unpacked {archive.Path}: {string.Join(", ", members)}.");
         return members.Order(StringComparer.Ordinal).ToList();
