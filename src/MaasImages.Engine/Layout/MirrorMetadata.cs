@@ -116,6 +116,7 @@ internal static class MirrorMetadata
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + ".partial";
+        File.Delete(temporary); // a planted link there is removed, not written through
         File.WriteAllBytes(temporary, bytes);
         File.Move(temporary, path, overwrite: true);
     }

@@ -324,6 +324,7 @@ internal static class RackSnapshots
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + ".tmp";
+        File.Delete(temporary); // a planted link there is removed, not written through
         File.WriteAllBytes(temporary, bytes);
         File.Move(temporary, path, overwrite: true);
     }

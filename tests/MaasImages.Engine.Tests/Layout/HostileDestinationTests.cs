@@ -182,9 +182,10 @@ public sealed class HostileDestinationTests : IDisposable
     }
 
     [Fact]
-    public async Task A_lock_file_linked_outside_is_replaced_not_truncated()
+    public async Task A_lock_file_or_temporary_file_linked_outside_is_replaced_not_written_through()
     {
         File.CreateSymbolicLink(Path.Combine(Root, ".maasimages.lock"), _scratch.PathOf("outside/keep.txt"));
+        File.CreateSymbolicLink(Path.Combine(Root, ".maasimages-metadata.json.partial"), _scratch.PathOf("outside/maas.meta"));
         var before = TreeFingerprint.Of(Outside);
         await Save();
         AssertCurrentIsARealSnapshotInside();
