@@ -61,8 +61,9 @@ public sealed class RecoveryTests : IAsyncLifetime
     /// <summary>A process that has exited: its pid names nobody (or somebody started later, which the start time tells apart).</summary>
     private static (int Pid, DateTime Started) DeadProcess()
     {
-        using var process = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
-        var started = process.StartTime;
+        using var process = Process.Start(new ProcessStartInfo("sleep", "600") { UseShellExecute = false })!;
+        var started = process.StartTime; // read while it runs
+        process.Kill(); // as kill -9 would
         process.WaitForExit();
         return (process.Id, started);
     }
