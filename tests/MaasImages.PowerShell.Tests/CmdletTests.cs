@@ -137,10 +137,12 @@ public sealed class CmdletTests : IDisposable
     public async Task Stop_cancels_a_read_from_a_stalled_server_promptly()
     {
         await using var server = await StreamServer.StartAsync(PowerShellSession.SampleStream);
-        server.Faults.Add("*index.sjson", Fault.Stall(0, TimeSpan.FromMinutes(5)), count: -1);
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var never = new TaskCompletionSource();
+        server.Faults.Add("*index.sjson", Fault.Hold(0, never.Task, reached), count: -1);
         using var ps = _session.Create("Get-MaasStream -Source $url", new Dictionary<string, object?> { ["url"] = server.BaseUri.AbsoluteUri });
         var pending = ps.BeginInvoke();
-        await Task.Delay(500);
+        await reached.Task.WaitAsync(TimeSpan.FromMinutes(2)); // the read is under way, held by the server
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await Task.Factory.FromAsync(ps.BeginStop(null, null), ps.EndStop);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {watch.Elapsed}");

@@ -10,8 +10,14 @@ public sealed class SaveCmdletTests() : ServedSampleTests("maasimages-save-")
     [Fact]
     public void Progress_shows_an_overall_bar_with_child_bars_and_always_ends_with_completed()
     {
-        Server.Faults.Add("*", Fault.Throttle(150_000), count: -1); // long enough for a few 250 ms ticks
+        // A gate the test controls: the squashfs is held half-way until a child bar has been shown.
+        var release = new TaskCompletionSource();
+        Server.Faults.Add("*squashfs", Fault.Hold(20_000, release.Task));
         using var ps = Session.Create("Get-MaasImageVersion -Source $url -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
+        ps.Streams.Progress.DataAdded += (_, e) =>
+        {
+            if (ps.Streams.Progress[e.Index] is { ParentActivityId: 1, RecordType: ProgressRecordType.Processing }) release.TrySetResult();
+        };
         ps.Invoke();
         Assert.Empty(ps.Streams.Error);
         var progress = ps.Streams.Progress.ToList();
@@ -27,12 +33,15 @@ public sealed class SaveCmdletTests() : ServedSampleTests("maasimages-save-")
     [Fact]
     public async Task Stop_ends_a_download_promptly_and_keeps_the_partial_for_the_next_run()
     {
-        Server.Faults.Add("*squashfs", Fault.Throttle(8_000), count: -1); // a slow squashfs: still downloading when stopped
+        var never = new TaskCompletionSource(); // a gate the test controls: the squashfs is still downloading when stopped
+        Server.Faults.Add("*squashfs", Fault.Hold(10_000, never.Task));
         using var ps = Session.Create("Get-MaasImageVersion -Source $url -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
         var pending = ps.BeginInvoke();
         var partial = Path.Combine(Destination, "cache");
-        for (int i = 0; i < 100 && !(Directory.Exists(partial) && Directory.EnumerateFiles(partial, "*.partial").Any(f => new FileInfo(f).Length > 0)); i++)
-            await Task.Delay(100);
+        // Waits for a state, not for a time (the download is held, so it cannot finish first); the deadline only turns a hang into a failure.
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!(Directory.Exists(partial) && Directory.EnumerateFiles(partial, "*.partial").Any(f => new FileInfo(f).Length > 0)) && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await Task.Factory.FromAsync(ps.BeginStop(null, null), ps.EndStop);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {watch.Elapsed}");

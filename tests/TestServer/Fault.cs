@@ -45,6 +45,12 @@ public sealed class Fault
     /// <summary>Throttle: the pace of the body.</summary>
     public long BytesPerSecond { get; private init; }
 
+    /// <summary>Stall made by <see cref="Hold"/>: the body flows again when this task completes (not after a duration).</summary>
+    public Task? Release { get; private init; }
+
+    /// <summary>Stall made by <see cref="Hold"/>: completed when the server starts holding the body.</summary>
+    public TaskCompletionSource? Reached { get; private init; }
+
     /// <summary>Answer with this status and an empty body (e.g. 503 or 429 with Retry-After, 404, 500).</summary>
     public static Fault Status(int statusCode, int? retryAfterSeconds = null)
     {
@@ -88,6 +94,17 @@ public sealed class Fault
     }
 
     /// <summary>
+    /// A gate the test controls: send this many body bytes, say so through <paramref name="reached"/>, then
+    /// send nothing (connection kept open) until <paramref name="release"/> completes. No timing involved.
+    /// </summary>
+    public static Fault Hold(long afterBytes, Task release, TaskCompletionSource? reached = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterBytes);
+        ArgumentNullException.ThrowIfNull(release);
+        return new Fault(FaultKind.Stall) { Bytes = afterBytes, Duration = Timeout.InfiniteTimeSpan, Release = release, Reached = reached };
+    }
+
+    /// <summary>
     /// Declare Content-Length = real length + delta. Positive: the whole real body is sent, then the connection
     /// is closed, so the client sees the body end early. Negative: only the declared bytes are sent and the
     /// response completes normally on a reusable connection, so the body is silently truncated (only a size or
@@ -108,6 +125,7 @@ public sealed class Fault
         FaultKind.Status => Invariant($"Status({StatusCode})"),
         FaultKind.DropAfter => Invariant($"DropAfter({Bytes})"),
         FaultKind.CorruptByte => Invariant($"CorruptByte({Offset})"),
+        FaultKind.Stall when Release is not null => Invariant($"Hold({Bytes})"),
         FaultKind.Stall => Invariant($"Stall({Bytes}, {Duration.TotalMilliseconds}ms)"),
         FaultKind.WrongContentLength => Invariant($"WrongContentLength({Delta:+0;-0;0})"),
         FaultKind.Throttle => Invariant($"Throttle({BytesPerSecond}/s)"),

@@ -197,7 +197,9 @@ internal sealed class FileResponder(string root, FaultPlan faults)
                 while (nextStall < plan.Stalls.Count && plan.Stalls[nextStall].AfterBytes <= sent)
                 {
                     await response.Body.FlushAsync(cancellationToken);
-                    await Task.Delay(plan.Stalls[nextStall++].Duration, cancellationToken);
+                    var stall = plan.Stalls[nextStall++];
+                    stall.Reached?.TrySetResult();
+                    await (stall.Release is { } release ? release.WaitAsync(cancellationToken) : Task.Delay(stall.Duration, cancellationToken));
                 }
 
                 if (sent >= limit)
@@ -273,7 +275,7 @@ internal sealed class FileResponder(string root, FaultPlan faults)
 
         public List<long> CorruptOffsets { get; private init; } = [];
 
-        public List<(long AfterBytes, TimeSpan Duration)> Stalls { get; private init; } = [];
+        public List<(long AfterBytes, TimeSpan Duration, Task? Release, TaskCompletionSource? Reached)> Stalls { get; private init; } = [];
 
         public static BodyPlan From(IReadOnlyList<Fault> applied) => new()
         {
@@ -282,7 +284,7 @@ internal sealed class FileResponder(string root, FaultPlan faults)
             ContentLengthDelta = applied.Where(f => f.Kind == FaultKind.WrongContentLength).Sum(f => f.Delta),
             BytesPerSecond = applied.Where(f => f.Kind == FaultKind.Throttle).Select(f => (long?)f.BytesPerSecond).Min(),
             CorruptOffsets = applied.Where(f => f.Kind == FaultKind.CorruptByte).Select(f => f.Offset).ToList(),
-            Stalls = applied.Where(f => f.Kind == FaultKind.Stall).Select(f => (AfterBytes: f.Bytes, f.Duration)).OrderBy(s => s.AfterBytes).ToList(),
+            Stalls = applied.Where(f => f.Kind == FaultKind.Stall).Select(f => (AfterBytes: f.Bytes, f.Duration, f.Release, f.Reached)).OrderBy(s => s.AfterBytes).ToList(),
         };
     }
 }

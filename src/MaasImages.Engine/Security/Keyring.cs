@@ -40,10 +40,12 @@ public sealed class Keyring
     /// -Keyring if given, else $MAASIMAGES_KEYRING, else the system keyring, else the MAAS snap's
     /// copy; KeyringNotFound (saying where it looked) when none exists.
     /// </summary>
-    public static Keyring Resolve(string? explicitPath)
+    public static Keyring Resolve(string? explicitPath) => Resolve(explicitPath, Environment.GetEnvironmentVariable(EnvironmentVariable));
+
+    /// <summary><see cref="Resolve(string?)"/> with the value of $MAASIMAGES_KEYRING given (read once by the caller).</summary>
+    internal static Keyring Resolve(string? explicitPath, string? fromEnvironment)
     {
         if (!string.IsNullOrEmpty(explicitPath)) return Load(explicitPath);
-        var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrEmpty(fromEnvironment)) return Load(fromEnvironment);
         foreach (var candidate in SystemLocations)
             if (File.Exists(candidate)) return Load(candidate);

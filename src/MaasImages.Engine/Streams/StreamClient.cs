@@ -19,7 +19,8 @@ public static class StreamClient
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
         Keyring? keyring = null;
-        Func<Keyring>? resolveKeyring = options.SkipSignatureCheck ? null : () => keyring ??= Keyring.Resolve(options.KeyringPath);
+        Func<Keyring>? resolveKeyring = options.SkipSignatureCheck ? null : () => keyring ??= Keyring.Resolve(options.KeyringPath,
+            options.EnvironmentKeyring ?? Environment.GetEnvironmentVariable(Keyring.EnvironmentVariable));
         var candidates = source.IndexPath is null ? StreamSource.IndexCandidates : [source.IndexPath];
         foreach (var indexPath in candidates)
         {

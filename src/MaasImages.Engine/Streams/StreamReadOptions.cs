@@ -7,4 +7,6 @@ public sealed class StreamReadOptions
     public bool SkipSignatureCheck { get; init; }
     /// <summary>-Keyring: a binary or armored OpenPGP keyring; null: $MAASIMAGES_KEYRING, then the system's.</summary>
     public string? KeyringPath { get; init; }
+    /// <summary>Test hook: what $MAASIMAGES_KEYRING is taken to be for this read (null: the process environment).</summary>
+    internal string? EnvironmentKeyring { get; init; }
 }

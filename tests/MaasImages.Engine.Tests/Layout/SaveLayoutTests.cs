@@ -38,13 +38,13 @@ public sealed class SaveLayoutTests : IAsyncLifetime
 
     private static ImageQuery Amd64Latest(params string[] releases) => new() { Release = releases, Arch = ["amd64"], MaxVersions = 1 };
 
-    private SaveOptions Options(SaveLayout layout = SaveLayout.Rack, bool force = false, bool prune = false) => new()
+    private SaveOptions Options(SaveLayout layout = SaveLayout.Rack, bool force = false, bool prune = false, TimeSpan? stallTimeout = null) => new()
     {
         Destination = Root,
         Layout = layout,
         Force = force,
         Prune = prune,
-        Transfer = new TransferOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20), StallTimeout = TimeSpan.FromSeconds(10) },
+        Transfer = new TransferOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20), StallTimeout = stallTimeout ?? TimeSpan.FromSeconds(10) },
         LockTimeout = TimeSpan.FromSeconds(20),
     };
 
@@ -220,10 +220,16 @@ public sealed class SaveLayoutTests : IAsyncLifetime
         var images = await Select(Amd64Latest("noble"));
         var total = images.SelectMany(i => i.Files).Where(f => f.FileType != "manifest").DistinctBy(f => f.Sha256).Sum(f => f.Size);
         _server.ResetCounters(); // count image bytes only, not the metadata read above
-        _server.Faults.Add("*", Fault.Throttle(100_000), count: -1);
+        // A gate the test controls: the squashfs stops at half until cancelled; every other file completes.
+        var squashfs = images.SelectMany(i => i.Files).First(f => f.FileType == "squashfs");
+        var never = new TaskCompletionSource();
+        _server.Faults.Add("*squashfs", Fault.Hold(squashfs.Size / 2, never.Task));
         using var cts = new CancellationTokenSource();
-        var observer = new RecordingObserver { OnSnapshot = s => { if (s.BytesDone >= total / 2) cts.Cancel(); } };
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ImageSaver.SaveAsync(images, Options(), observer, cts.Token));
+        var observer = new RecordingObserver
+        {
+            OnSnapshot = s => { if (s.FilesDone == s.FilesTotal - 1 && s.BytesDone >= total - squashfs.Size / 2) cts.Cancel(); },
+        };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ImageSaver.SaveAsync(images, Options(stallTimeout: TimeSpan.FromMinutes(10)), observer, cts.Token));
         Assert.False(File.Exists(Current));
         var firstRun = _server.BytesSent;
         Assert.InRange(firstRun, total / 3, total - 1);

@@ -67,7 +67,7 @@ public sealed class ClearSignedMessageTests
         var images = await StreamClient.GetImageVersionsAsync(stream, v3, new ImageQuery(), CancellationToken.None);
         Assert.Equal(18, images.Count);
 
-        var error = await Assert.ThrowsAsync<SignatureInvalidException>(() => StreamClient.OpenAsync(StreamSource.Resolve(null, temp.Root), false, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<SignatureInvalidException>(() => StreamClient.OpenAsync(StreamSource.Resolve(null, temp.Root), SampleKeyring.Options, CancellationToken.None));
         Assert.Equal("SignatureInvalid", error.ErrorId);
     }
 

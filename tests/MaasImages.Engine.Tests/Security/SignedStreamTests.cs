@@ -60,10 +60,10 @@ public sealed partial class SignedStreamTests : IDisposable
         return path;
     }
 
-    private async Task<(MaasStream Stream, int Images)> Read(string? keyring, bool skip = false)
+    private async Task<(MaasStream Stream, int Images)> Read(string? keyring, bool skip = false, string? environmentKeyring = null)
     {
         var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, _stream.Root),
-            new StreamReadOptions { KeyringPath = keyring, SkipSignatureCheck = skip }, CancellationToken.None);
+            new StreamReadOptions { KeyringPath = keyring, SkipSignatureCheck = skip, EnvironmentKeyring = environmentKeyring }, CancellationToken.None);
         int count = 0;
         foreach (var content in stream.Contents.Where(c => c.Kind == MaasContentKind.Images))
             count += (await StreamClient.GetImageVersionsAsync(stream, content, new ImageQuery(), CancellationToken.None)).Count;
@@ -229,20 +229,13 @@ public sealed partial class SignedStreamTests : IDisposable
     public async Task A_signed_stream_without_any_keyring_is_keyring_not_found_saying_where_it_looked()
     {
         SignClear(RsaKey.Value);
-        var saved = Environment.GetEnvironmentVariable(Engine.Security.Keyring.EnvironmentVariable);
-        try
-        {
-            Environment.SetEnvironmentVariable(Engine.Security.Keyring.EnvironmentVariable, null);
-            if (Engine.Security.Keyring.SystemLocations.Any(File.Exists)) return; // this machine has the real keyring: nothing to prove
-            var error = await Assert.ThrowsAsync<KeyringNotFoundException>(() => Read(null));
-            Assert.Equal("KeyringNotFound", error.ErrorId);
-            Assert.Contains("/usr/share/keyrings/ubuntu-cloudimage-keyring.gpg", error.Message, StringComparison.Ordinal);
-            Assert.Contains("-Keyring", error.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(Engine.Security.Keyring.EnvironmentVariable, saved);
-        }
+        if (Engine.Security.Keyring.SystemLocations.Any(File.Exists)) return; // this machine has the real keyring: nothing to prove
+        // The environment as seen by this read only: no process-wide change other tests could race with.
+        var error = await Assert.ThrowsAsync<KeyringNotFoundException>(() => Read(null, environmentKeyring: string.Empty));
+        Assert.Equal("KeyringNotFound", error.ErrorId);
+        Assert.Contains("/usr/share/keyrings/ubuntu-cloudimage-keyring.gpg", error.Message, StringComparison.Ordinal);
+        Assert.Contains("-Keyring", error.Message, StringComparison.Ordinal);
+        Assert.Contains("$" + Engine.Security.Keyring.EnvironmentVariable, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

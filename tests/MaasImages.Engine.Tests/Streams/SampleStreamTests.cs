@@ -30,7 +30,7 @@ public sealed class SampleStreamTests
     [Fact]
     public async Task Reads_the_sample_stream_from_a_folder()
     {
-        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, RepoPaths.SampleStream), false, CancellationToken.None);
+        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, RepoPaths.SampleStream), SampleKeyring.Options, CancellationToken.None);
         AssertSampleShape(stream, await ListAsync(stream));
         Assert.Equal("streams/v1/index.sjson", stream.IndexPath); // the signed form first, like MAAS
         Assert.Equal(StreamSignatureStatus.Verified, stream.SignatureStatus);
@@ -40,7 +40,7 @@ public sealed class SampleStreamTests
     public async Task Reads_the_sample_stream_from_a_file_url_naming_the_index()
     {
         var url = new Uri(Path.Combine(RepoPaths.SampleStream, "streams", "v1", "index.json")).AbsoluteUri;
-        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, url), false, CancellationToken.None);
+        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, url), SampleKeyring.Options, CancellationToken.None);
         AssertSampleShape(stream, await ListAsync(stream));
         Assert.Equal(new Uri(RepoPaths.SampleStream + "/"), stream.Uri);
         Assert.True(stream.Verified); // through index.json.gpg, the detached form
@@ -50,11 +50,11 @@ public sealed class SampleStreamTests
     public async Task Reads_the_sample_stream_over_http_and_as_a_named_stream_under_a_mirror_base()
     {
         await using var server = await StreamServer.StartAsync(Path.GetDirectoryName(RepoPaths.SampleStream)!);
-        var byRoot = await StreamClient.OpenAsync(StreamSource.Resolve(null, new Uri(server.BaseUri, "stream/").AbsoluteUri), false, CancellationToken.None);
+        var byRoot = await StreamClient.OpenAsync(StreamSource.Resolve(null, new Uri(server.BaseUri, "stream/").AbsoluteUri), SampleKeyring.Options, CancellationToken.None);
         AssertSampleShape(byRoot, await ListAsync(byRoot));
 
         // -Name with -Source: the name is a stream folder under the mirror base (like ephemeral-v3/stable).
-        var byName = await StreamClient.OpenAsync(StreamSource.Resolve("stream", server.BaseUri.AbsoluteUri), false, CancellationToken.None);
+        var byName = await StreamClient.OpenAsync(StreamSource.Resolve("stream", server.BaseUri.AbsoluteUri), SampleKeyring.Options, CancellationToken.None);
         Assert.Equal("stream", byName.Name);
         Assert.Equal(byRoot.Uri, byName.Uri);
         Assert.Contains(server.Requests, r => r.Path.Contains("com.ubuntu.maas:stable:v3:download.sjson", StringComparison.Ordinal)); // signed forms, verified
@@ -63,7 +63,7 @@ public sealed class SampleStreamTests
     [Fact]
     public async Task Squashfs_is_one_file_shared_by_every_kernel_of_a_release_arch_version()
     {
-        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, RepoPaths.SampleStream), false, CancellationToken.None);
+        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, RepoPaths.SampleStream), SampleKeyring.Options, CancellationToken.None);
         var jammy = await ListAsync(stream, new ImageQuery { Release = ["jammy"], Arch = ["amd64"], VersionName = ["20250718"] });
 
         Assert.Equal(3, jammy.Count); // ga, ga-lowlatency, hwe
@@ -74,7 +74,7 @@ public sealed class SampleStreamTests
     [Fact]
     public async Task Inheritance_works_whether_support_eol_sits_on_the_product_or_the_version()
     {
-        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, RepoPaths.SampleStream), false, CancellationToken.None);
+        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, RepoPaths.SampleStream), SampleKeyring.Options, CancellationToken.None);
         var images = await ListAsync(stream, new ImageQuery { Os = ["ubuntu"] });
         Assert.All(images.Where(i => i.Release == "jammy"), i => Assert.Equal(new DateTime(2027, 4, 21), i.SupportEol));
         Assert.All(images.Where(i => i.Release == "noble"), i => Assert.Equal(new DateTime(2029, 5, 31), i.SupportEol));
@@ -90,7 +90,7 @@ public sealed class SampleStreamTests
     [InlineData(new[] { "nosuchkey=x" }, 0)]
     public async Task Filter_language_selects_versions(string[] filters, int expected)
     {
-        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, RepoPaths.SampleStream), false, CancellationToken.None);
+        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, RepoPaths.SampleStream), SampleKeyring.Options, CancellationToken.None);
         var images = await ListAsync(stream, new ImageQuery { Filters = filters.Select(FilterExpression.Parse).ToArray() });
         Assert.Equal(expected, images.Count);
     }
@@ -98,7 +98,7 @@ public sealed class SampleStreamTests
     [Fact]
     public async Task Item_level_filters_keep_only_matching_files()
     {
-        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, RepoPaths.SampleStream), false, CancellationToken.None);
+        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, RepoPaths.SampleStream), SampleKeyring.Options, CancellationToken.None);
         var images = await ListAsync(stream, new ImageQuery { Filters = [FilterExpression.Parse("ftype~^boot-")] });
         Assert.Equal(18, images.Count); // CentOS has no boot-* items
         Assert.All(images, i => Assert.Equal(["boot-initrd", "boot-kernel"], i.Files.Select(f => f.Name)));
@@ -107,7 +107,7 @@ public sealed class SampleStreamTests
     [Fact]
     public async Task Typed_criteria_take_wildcards_and_several_values()
     {
-        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, RepoPaths.SampleStream), false, CancellationToken.None);
+        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, RepoPaths.SampleStream), SampleKeyring.Options, CancellationToken.None);
         var images = await ListAsync(stream, new ImageQuery { Release = ["2?.04"], Arch = ["AMD64", "arm*"], Subarch = ["ga-*"], Kflavor = ["generic"], MaxVersions = 1 });
         Assert.Equal(4, images.Count);
         Assert.All(images, i => Assert.Equal("20250718", i.VersionName));
