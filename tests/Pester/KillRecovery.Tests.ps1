@@ -115,9 +115,8 @@ Describe 'Kill -9 during a first Save-MaasImage, at every stage, then run again'
         Stop-SaveAt 'build' $dest 'noble'
         Join-Path $dest 'current' | Should -Not -Exist
         @(Get-ChildItem -LiteralPath $dest -Force -Directory -Filter '.building-*').Count | Should -Be 1
-        $squashfs = Get-Requests | Where-Object { $_.path -like '*squashfs' -and $_.path -notlike '*manifest' }
-        $squashfs | Should -Not -BeNullOrEmpty
-        $squashfs | ForEach-Object { $_.range | Should -Match '^bytes=[1-9]\d*-$' } # resumed, not restarted
+        # Which files had partials depends on which thread reached the pause first; at least one had, and it was resumed.
+        Get-Requests | Where-Object { $_.range -match '^bytes=[1-9]\d*-$' -and $_.status -eq 206 } | Should -Not -BeNullOrEmpty
     }
 
     It 'between the new snapshot and the current switch: still no current' {
