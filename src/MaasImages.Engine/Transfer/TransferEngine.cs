@@ -52,7 +52,7 @@ public sealed class TransferEngine
         var fetcher = new FileFetcher(_options, _observer.OnMessage);
         var placer = new FilePlacer(_observer.OnWarning);
         var progress = new ProgressTracker(groups.Sum(g => g.Key.Size), groups.Count);
-        using var ticker = new Timer(_ => ReportQuietly(progress.Snapshot(false)), null, ProgressInterval, ProgressInterval);
+        using var ticker = new Timer(_ => ReportQuietly(progress, completed: false), null, ProgressInterval, ProgressInterval);
         try
         {
             await Parallel.ForEachAsync(groups,
@@ -71,20 +71,21 @@ public sealed class TransferEngine
         finally
         {
             await ticker.DisposeAsync().ConfigureAwait(false);
-            _observer.OnProgress(progress.Snapshot(true));
+            ReportQuietly(progress, completed: true);
         }
         return results.ToList();
     }
 
     /// <summary>
-    /// Progress from the timer thread: an observer that fails (e.g. its pipeline stopped) must not
-    /// take the process down, since nothing would catch an exception thrown on a timer.
+    /// Progress, also from the timer thread: nothing catches an exception thrown on a timer, so
+    /// neither the snapshot nor an observer that fails (e.g. its pipeline stopped) may throw out
+    /// of here; and a failing display must not mask the error that ends a transfer.
     /// </summary>
-    private void ReportQuietly(TransferSnapshot snapshot)
+    private void ReportQuietly(ProgressTracker progress, bool completed)
     {
         try
         {
-            _observer.OnProgress(snapshot);
+            _observer.OnProgress(progress.Snapshot(completed));
         }
 #pragma warning disable CA1031 // any failure of a progress display is not worth a crash
         catch (Exception)
@@ -99,16 +100,15 @@ public sealed class TransferEngine
             .GroupBy(i => i.Sha256.ToLowerInvariant())
             .Select(g => g.GroupBy(_ => g.First()).Single());
 
-    /// <summary>Counts bytes from several fetches and turns them into snapshots with a smoothed speed.</summary>
+    /// <summary>Counts bytes from several fetches and turns them into snapshots with a smoothed speed (<see cref="SpeedEstimate"/>).</summary>
     private sealed class ProgressTracker(long total, int files)
     {
         private readonly ConcurrentDictionary<DownloadItem, long> _active = new();
         private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly object _gate = new();
         private long _done;
         private int _filesDone;
-        private double _speed;
-        private long _lastBytes;
-        private TimeSpan _lastTime;
+        private SpeedEstimate _speed;
 
         public void Start(DownloadItem item) => _active[item] = 0;
         public void Add(DownloadItem item, long bytes)
@@ -119,7 +119,7 @@ public sealed class TransferEngine
 
         public void Finish(DownloadItem item)
         {
-            // A resumed or reused file counts as fully done.
+            // A resumed or reused file counts as fully done; a restarted one may have counted more.
             var counted = _active.TryRemove(item, out var v) ? v : 0;
             Interlocked.Add(ref _done, item.Size - counted);
             Interlocked.Increment(ref _filesDone);
@@ -127,21 +127,12 @@ public sealed class TransferEngine
 
         public TransferSnapshot Snapshot(bool completed)
         {
-            lock (this)
+            lock (_gate)
             {
-                var now = _clock.Elapsed;
-                var done = Interlocked.Read(ref _done);
-                var seconds = (now - _lastTime).TotalSeconds;
-                if (seconds > 0.2)
-                {
-                    var instant = (done - _lastBytes) / seconds;
-                    _speed = _speed == 0 ? instant : 0.7 * _speed + 0.3 * instant;
-                    _lastBytes = done;
-                    _lastTime = now;
-                }
-                TimeSpan? remaining = _speed > 0 ? TimeSpan.FromSeconds(Math.Max(0, total - done) / _speed) : null;
+                var done = Math.Clamp(Interlocked.Read(ref _done), 0, Math.Max(0, total));
+                _speed = _speed.Next(done, _clock.Elapsed);
                 var active = _active.Select(kv => new ActiveFile(kv.Key.Name, kv.Value, kv.Key.Size)).OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
-                return new TransferSnapshot(Math.Min(done, total), total, _filesDone, files, _speed, remaining, active, completed);
+                return new TransferSnapshot(done, total, _filesDone, files, _speed.BytesPerSecond, _speed.Remaining(done, total), active, completed);
             }
         }
     }

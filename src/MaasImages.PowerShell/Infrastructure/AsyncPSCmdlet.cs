@@ -26,7 +26,22 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
     protected sealed override void BeginProcessing() => Run(BeginProcessingAsync);
     protected sealed override void ProcessRecord() => Run(ProcessRecordAsync);
     protected sealed override void EndProcessing() => Run(EndProcessingAsync);
-    protected override void StopProcessing() => _cancellation.Cancel();
+    protected override void StopProcessing() => CancelQuietly();
+
+    /// <summary>
+    /// Cancels the work. Runs on PowerShell's stopping thread or after a failure: a late call (the
+    /// command already disposed) or a cancellation callback that throws must not escape.
+    /// </summary>
+    private void CancelQuietly()
+    {
+        try
+        {
+            _cancellation.Cancel();
+        }
+        catch (Exception e) when (e is ObjectDisposedException or AggregateException)
+        {
+        }
+    }
 
     /// <summary>WriteObject from any thread.</summary>
     protected void Emit(object? value, bool enumerateCollection = false) => OnPipeline(() => WriteObject(value, enumerateCollection));
@@ -91,7 +106,7 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
         {
             // The pipeline thread failed (e.g. -ErrorAction Stop turned a WriteError into an
             // exception): stop the worker before leaving, so nothing runs on unattended.
-            _cancellation.Cancel();
+            CancelQuietly();
             try { task.Wait(); } catch (AggregateException) { }
             throw;
         }
@@ -117,8 +132,15 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
 
     private async Task RunWork(Func<CancellationToken, Task> work, BlockingCollection<Action> pending)
     {
-        try { await work(_cancellation.Token).ConfigureAwait(false); }
-        finally { pending.CompleteAdding(); }
+        try
+        {
+            await work(_cancellation.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            try { pending.CompleteAdding(); }
+            catch (ObjectDisposedException) { } // the pipeline thread has already left
+        }
     }
 
     public void Dispose()

@@ -22,11 +22,11 @@ internal sealed class TransferProgress(string activity, Action<ProgressRecord> p
     {
         var overall = new ProgressRecord(OverallActivityId, activity,
             string.Format(CultureInfo.InvariantCulture, "{0} of {1} at {2}/s, {3} of {4} files",
-                ByteSize.Format(snapshot.BytesDone), ByteSize.Format(snapshot.BytesTotal), ByteSize.Format((long)snapshot.BytesPerSecond),
+                ByteSize.Format(snapshot.BytesDone), ByteSize.Format(snapshot.BytesTotal), ByteSize.Format(ProgressMath.WholeBytesPerSecond(snapshot.BytesPerSecond)),
                 snapshot.FilesDone, snapshot.FilesTotal))
         {
-            PercentComplete = snapshot.BytesTotal > 0 ? (int)Math.Min(100, snapshot.BytesDone * 100 / snapshot.BytesTotal) : 100,
-            SecondsRemaining = snapshot.Remaining is { } left ? (int)Math.Min(int.MaxValue, left.TotalSeconds) : -1,
+            PercentComplete = ProgressMath.Percent(snapshot.BytesDone, snapshot.BytesTotal),
+            SecondsRemaining = ProgressMath.Seconds(snapshot.Remaining),
             RecordType = snapshot.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
         };
         var records = new List<ProgressRecord>();
@@ -37,7 +37,7 @@ internal sealed class TransferProgress(string activity, Action<ProgressRecord> p
             records.Add(new ProgressRecord(id, file.Name, $"{ByteSize.Format(file.BytesDone)} of {ByteSize.Format(file.Size)}")
             {
                 ParentActivityId = OverallActivityId,
-                PercentComplete = file.Size > 0 ? (int)Math.Min(100, file.BytesDone * 100 / file.Size) : 100,
+                PercentComplete = ProgressMath.Percent(file.BytesDone, file.Size),
             });
         }
         foreach (var (name, id) in _childIds.ToArray())
