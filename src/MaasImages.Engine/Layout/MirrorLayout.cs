@@ -99,10 +99,26 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         var wrong = await ContentHash.VerifyAsync(_toVerify.DistinctBy(v => v.Destination, StringComparer.Ordinal).ToList(), observer, cancellationToken).ConfigureAwait(false);
         _downloads.AddRange(wrong);
         foreach (var item in _downloads) RemoveLinksAt(item);
-        var fetched = await engine.RunAsync(_downloads, cancellationToken).ConfigureAwait(false);
+        var failures = new FailedItems(observer);
+        var fetched = await engine.RunAsync(_downloads,
+            (item, error) => failures.Fail(_files.Where(f => LocalPath(f.File.Path) == item.Destination).Select(f => f.Image).Distinct(), error),
+            cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (failures.Count > 0)
+        {
+            // The images that did download are laid out; a failed one's files are not recorded as verified.
+            _images.RemoveAll(failures.Contains);
+            _files.RemoveAll(f => failures.Contains(f.Image));
+            if (_images.Count == 0)
+            {
+                log("No item could be saved: the mirror is left as it was.");
+                return [];
+            }
+        }
         foreach (var (_, file) in _files) Record(file);
         await SaveMetadataAsync(observer, cancellationToken).ConfigureAwait(false);
-        if (_options.Prune) Prune(log);
+        if (_options.Prune && failures.Count == 0) Prune(log);
+        else if (_options.Prune) log("Not pruning: some items could not be saved, so their older versions stay.");
         SaveState();
 
         var downloaded = fetched.ToDictionary(r => r.Item.Destination, r => r.BytesDownloaded, StringComparer.Ordinal);

@@ -21,10 +21,10 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     private readonly HashSet<string> _reused = new(StringComparer.Ordinal);
     /// <summary>-Force: cached files of the right size, to hash before they are trusted.</summary>
     private readonly List<DownloadItem> _toVerify = [];
-    /// <summary>-Prune: the images of the current snapshot this run drops.</summary>
-    private readonly List<string> _dropped = [];
     private readonly MaasMeta _currentMeta;
-    private readonly MaasMeta _newMeta;
+    private MaasMeta _newMeta;
+    /// <summary>-Prune, unless an image of the run failed: then nothing is dropped (nothing lost).</summary>
+    private bool _prune;
     private readonly string? _currentSnapshot;
 
     public RackLayout(IReadOnlyList<MaasImageVersion> images, SaveOptions options)
@@ -39,9 +39,8 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         RackSnapshots.EnsureOwnFoldersAreReal(_root);
         _currentSnapshot = RackSnapshots.ResolveCurrent(_root);
         _currentMeta = _currentSnapshot is null ? MaasMeta.Empty() : MaasMeta.Load(Path.Combine(_currentSnapshot, MetaName));
-        _newMeta = _currentMeta.Clone();
-        // maas.meta as MAAS 3.4 builds it for what the tree will hold (MaasMetaRules).
-        MaasMetaRules.ApplyImages(_newMeta, _images, options.Prune);
+        _prune = options.Prune;
+        _newMeta = BuildMeta(_images);
 
         foreach (var image in _images)
         {
@@ -51,10 +50,6 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
                     _placements.Add((image, $"{RackPlacement.Folder(image, folder)}/{Path.GetFileName(file.Path)}", file));
             }
         }
-        // One line per image dropped, not per maas.meta entry: an image has an entry per alias.
-        var kept = _newMeta.ImageEntries().Select(e => (MaasMeta.ProductOf(e.Entry), MaasMeta.VersionOf(e.Entry))).ToHashSet();
-        foreach (var gone in _currentMeta.ImageEntries().GroupBy(e => (MaasMeta.ProductOf(e.Entry), MaasMeta.VersionOf(e.Entry))).Where(g => !kept.Contains(g.Key)))
-            _dropped.Add($"{gone.Key.Item1} {gone.Key.Item2} ({gone.Count()} maas.meta {(gone.Count() == 1 ? "entry" : "entries")})");
         foreach (var file in _placements.Select(p => p.File).DistinctBy(f => f.Sha256, StringComparer.Ordinal))
         {
             var item = new DownloadItem(file.Uri, file.Sha256, file.Size, CachePath(file.Sha256), file.Path);
@@ -69,9 +64,31 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     /// <summary>The maas.meta this run writes (planned before anything is fetched).</summary>
     internal byte[] PlannedMeta => _newMeta.ToBytes();
 
+    /// <summary>
+    /// maas.meta as MAAS 3.4 builds it for <paramref name="saved"/>: their products lose their old
+    /// entries and are inserted again in stream order; entries of carried images stay and, being
+    /// there first, keep the alias keys they hold (MaasMetaRules). With -Prune only they stay.
+    /// </summary>
+    private MaasMeta BuildMeta(IReadOnlyList<MaasImageVersion> saved)
+    {
+        var meta = _currentMeta.Clone();
+        MaasMetaRules.ApplyImages(meta, saved, _prune);
+        return meta;
+    }
+
+    /// <summary>-Prune: the images of the current snapshot this run drops, one line per image (an image has an entry per alias).</summary>
+    private IEnumerable<string> Dropped()
+    {
+        var kept = _newMeta.ImageEntries().Select(e => (MaasMeta.ProductOf(e.Entry), MaasMeta.VersionOf(e.Entry))).ToHashSet();
+        foreach (var gone in _currentMeta.ImageEntries().GroupBy(e => (MaasMeta.ProductOf(e.Entry), MaasMeta.VersionOf(e.Entry))).Where(g => !kept.Contains(g.Key)))
+            yield return $"{gone.Key.Item1} {gone.Key.Item2} ({gone.Count()} maas.meta {(gone.Count() == 1 ? "entry" : "entries")})";
+    }
+
     /// <summary>True when the snapshot would be the current one again: maas.meta byte for byte, every file in place.</summary>
-    public bool NothingChanged =>
-        _currentSnapshot is not null && _downloads.Count == 0 && _toVerify.Count == 0 &&
+    public bool NothingChanged => Unchanged(fetchedAny: _downloads.Count > 0 || _toVerify.Count > 0);
+
+    private bool Unchanged(bool fetchedAny) =>
+        _currentSnapshot is not null && !fetchedAny &&
         _newMeta.IsWrittenAt(Path.Combine(_currentSnapshot, MetaName)) &&
         _placements.All(p => File.Exists(Path.Combine(_currentSnapshot, p.RelativePath)));
 
@@ -98,7 +115,27 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         foreach (var verified in _toVerify.Where(v => !_downloads.Contains(v))) _reused.Add(verified.Sha256);
         _toVerify.Clear();
         var nothingChanged = NothingChanged;
-        var fetched = await engine.RunAsync(_downloads, cancellationToken).ConfigureAwait(false);
+        var failures = new FailedItems(observer);
+        var fetched = await engine.RunAsync(_downloads,
+            (item, error) => failures.Fail(_placements.Where(p => p.File.Sha256 == item.Sha256).Select(p => p.Image).Distinct(), error),
+            cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (failures.Count > 0)
+        {
+            // Lay out what did download; a failed image keeps its previous version, if any, and
+            // -Prune drops nothing this time.
+            _images.RemoveAll(failures.Contains);
+            _placements.RemoveAll(p => failures.Contains(p.Image));
+            if (_images.Count == 0)
+            {
+                log($"No image could be saved: '{CurrentName}' is left as it was.");
+                return [];
+            }
+            if (_prune) log("Not pruning: some images could not be saved, so the others stay.");
+            _prune = false;
+            _newMeta = BuildMeta(_images);
+            nothingChanged = Unchanged(fetchedAny: fetched.Count > 0);
+        }
 
         string snapshot;
         if (nothingChanged)
@@ -112,7 +149,7 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
             snapshot = BuildSnapshot(observer.OnWarning);
             RackSnapshots.SwitchCurrent(_root, snapshot);
             log($"'{CurrentName}' now points to {Path.GetFileName(snapshot)}.");
-            foreach (var dropped in _dropped) log($"Pruned {dropped}.");
+            foreach (var dropped in Dropped()) log($"Pruned {dropped}.");
         }
         RackSnapshots.CleanUp(_root, snapshot, log);
         return Results(snapshot, fetched);
@@ -125,7 +162,7 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
             // Carried forward: bootloaders, links, other images. Folders come from the images, never
             // from maas.meta keys: one image has many entries (aliases), and an alias key can name
             // another image's folder.
-            if (_options.Prune)
+            if (_prune)
             {
                 // Only this selection stays: every image tree goes, the run's files are placed again below.
                 foreach (var os in _currentMeta.ImageEntries().Select(e => e.KeyPath[0]).Distinct(StringComparer.Ordinal))

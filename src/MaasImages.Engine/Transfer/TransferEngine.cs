@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using MaasImages.Engine.Errors;
 using MaasImages.Engine.Platform;
 
 namespace MaasImages.Engine.Transfer;
@@ -39,7 +40,18 @@ public sealed class TransferEngine
         if (available is long free && needed > free) throw new InsufficientDiskSpaceException(destination, needed, free);
     }
 
-    public async Task<IReadOnlyList<FileResult>> RunAsync(IReadOnlyList<DownloadItem> items, CancellationToken cancellationToken)
+    /// <summary>Fetches every item; the first file that fails for good ends the run (the others are cancelled).</summary>
+    public Task<IReadOnlyList<FileResult>> RunAsync(IReadOnlyList<DownloadItem> items, CancellationToken cancellationToken) =>
+        RunAsync(items, onFailed: null, cancellationToken);
+
+    /// <summary>
+    /// Fetches every item. A file that fails for good (<see cref="IsFileFailure"/>: download failed
+    /// after its retries, or checksum mismatch) is passed to <paramref name="onFailed"/> with every
+    /// item sharing its content, and the other files go on; without <paramref name="onFailed"/> it
+    /// ends the run. Anything else (cancellation, a full disk, an unwritable destination) ends it.
+    /// </summary>
+    public async Task<IReadOnlyList<FileResult>> RunAsync(IReadOnlyList<DownloadItem> items, Action<DownloadItem, MaasImagesException>? onFailed,
+        CancellationToken cancellationToken)
     {
         var groups = Unique(items).OrderByDescending(g => g.Key.Size).ToList();
         if (groups.Count == 0)
@@ -61,7 +73,17 @@ public sealed class TransferEngine
                 {
                     var item = group.Key;
                     progress.Start(item);
-                    var result = await fetcher.FetchAsync(item, n => progress.Add(item, n), token).ConfigureAwait(false);
+                    FileResult result;
+                    try
+                    {
+                        result = await fetcher.FetchAsync(item, n => progress.Add(item, n), token).ConfigureAwait(false);
+                    }
+                    catch (MaasImagesException failure) when (onFailed is not null && IsFileFailure(failure))
+                    {
+                        progress.Finish(item);
+                        foreach (var failed in group) onFailed(failed, failure);
+                        return;
+                    }
                     foreach (var duplicate in group.Skip(1)) placer.Place(item.Destination, duplicate.Destination);
                     progress.Finish(item);
                     results.Add(result);
@@ -75,6 +97,9 @@ public sealed class TransferEngine
         }
         return results.ToList();
     }
+
+    /// <summary>A failure of one file only (its source or its bytes), not of the run.</summary>
+    public static bool IsFileFailure(MaasImagesException error) => error is DownloadFailedException or ChecksumMismatchException;
 
     /// <summary>
     /// Progress, also from the timer thread: nothing catches an exception thrown on a timer, so

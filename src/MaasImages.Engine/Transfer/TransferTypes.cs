@@ -53,4 +53,9 @@ public interface ITransferObserver
     void OnMessage(string message);
     /// <summary>Something the user should see (waiting for a lock, copying instead of linking).</summary>
     void OnWarning(string message);
+    /// <summary>
+    /// An image or bootloader could not be saved (the error's Target is the item); the run goes on
+    /// with the others. Called as it happens, from any thread; may block until it has been reported.
+    /// </summary>
+    void OnFailed(Errors.MaasImagesException failure);
 }

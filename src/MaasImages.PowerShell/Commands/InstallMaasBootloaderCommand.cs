@@ -126,7 +126,7 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
               + (plan.FilesToVerify > 0 ? $" after hashing {plan.FilesToVerify} of them (-Force)" : string.Empty);
         if (!await ShouldProcessAsync(_destination!, description).ConfigureAwait(false)) return;
 
-        var observer = new TransferProgress("Installing MAAS bootloaders", EmitProgress, EmitVerbose, EmitWarning);
+        var observer = new TransferProgress("Installing MAAS bootloaders", EmitProgress, EmitVerbose, EmitWarning, EmitErrorAndWait);
         var installed = await BootloaderInstaller.InstallAsync(bootloaders, options, observer, cancellationToken).ConfigureAwait(false);
         if (PassThru.IsPresent) Emit(installed, enumerateCollection: true);
     }

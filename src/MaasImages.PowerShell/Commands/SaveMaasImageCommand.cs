@@ -134,7 +134,7 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
                   + (plan.FilesToVerify > 0 ? $" after hashing {plan.FilesToVerify} of them (-Force)" : string.Empty);
             if (!await ShouldProcessAsync(_destination!, description).ConfigureAwait(false)) return;
 
-            var observer = new TransferProgress("Saving MAAS images", EmitProgress, EmitVerbose, EmitWarning);
+            var observer = new TransferProgress("Saving MAAS images", EmitProgress, EmitVerbose, EmitWarning, EmitErrorAndWait);
             var saved = await ImageSaver.SaveAsync(_images, options, observer, cancellationToken).ConfigureAwait(false);
             if (PassThru.IsPresent) Emit(saved, enumerateCollection: true);
         }

@@ -50,6 +50,34 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
     protected void EmitWarning(string message) => OnPipeline(() => WriteWarning(message));
     protected void EmitProgress(ProgressRecord record) => OnPipeline(() => WriteProgress(record));
 
+    /// <summary>
+    /// WriteError from any thread, returning once the pipeline thread has written it. Under
+    /// -ErrorAction Stop writing it throws there: the work is cancelled before this returns (with
+    /// OperationCanceledException), so nothing more happens after the first error.
+    /// </summary>
+    protected void EmitErrorAndWait(ErrorRecord record)
+    {
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (_cancellation.Token.Register(() => written.TrySetCanceled(_cancellation.Token)))
+        {
+            OnPipeline(() =>
+            {
+                try
+                {
+                    WriteError(record);
+                    written.TrySetResult();
+                }
+                catch
+                {
+                    CancelQuietly();
+                    written.TrySetCanceled();
+                    throw;
+                }
+            }, onDropped: () => written.TrySetResult());
+            written.Task.GetAwaiter().GetResult();
+        }
+    }
+
     /// <summary>ShouldProcess from any thread; the answer comes from the pipeline thread.</summary>
     protected async Task<bool> ShouldProcessAsync(string target, string action)
     {
@@ -64,7 +92,7 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
         return await answer.Task.ConfigureAwait(false);
     }
 
-    private void OnPipeline(Action action)
+    private void OnPipeline(Action action, Action? onDropped = null)
     {
         if (Environment.CurrentManagedThreadId == _pipelineThreadId)
         {
@@ -76,13 +104,18 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
         // to: drop it. PowerShell's Write* APIs must never run here, and a timer callback that
         // threw would take the whole process down.
         var pending = _pending;
-        if (pending is null || _cancellation.IsCancellationRequested) return;
+        if (pending is null || _cancellation.IsCancellationRequested)
+        {
+            onDropped?.Invoke();
+            return;
+        }
         try
         {
             pending.Add(action, _cancellation.Token);
         }
         catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or OperationCanceledException)
         {
+            onDropped?.Invoke();
         }
     }
 

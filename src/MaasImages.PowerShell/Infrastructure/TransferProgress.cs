@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Management.Automation;
+using MaasImages.Engine.Errors;
 using MaasImages.Engine.Streams;
 using MaasImages.Engine.Transfer;
 
@@ -11,8 +12,8 @@ namespace MaasImages.PowerShell.Infrastructure;
 /// verbose lines and warnings. Called from engine threads: the delegates must marshal to the
 /// pipeline thread (AsyncPSCmdlet's Emit* do).
 /// </summary>
-internal sealed class TransferProgress(string activity, Action<ProgressRecord> progress, Action<string> verbose, Action<string> warning)
-    : ITransferObserver
+internal sealed class TransferProgress(string activity, Action<ProgressRecord> progress, Action<string> verbose, Action<string> warning,
+    Action<ErrorRecord> error) : ITransferObserver
 {
     private const int OverallActivityId = 1;
     private readonly ConcurrentDictionary<string, int> _childIds = new(StringComparer.Ordinal);
@@ -57,4 +58,7 @@ internal sealed class TransferProgress(string activity, Action<ProgressRecord> p
     public void OnMessage(string message) => verbose(message);
 
     public void OnWarning(string message) => warning(message);
+
+    /// <summary>One image or bootloader not saved: a non-terminating error with the item as TargetObject.</summary>
+    public void OnFailed(MaasImagesException failure) => error(ErrorRecords.From(failure));
 }

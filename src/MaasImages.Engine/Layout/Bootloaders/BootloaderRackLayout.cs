@@ -20,7 +20,7 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
     private readonly List<MaasImageVersion> _products;
     private readonly string? _currentSnapshot;
     private readonly MaasMeta _currentMeta;
-    private readonly MaasMeta _newMeta;
+    private MaasMeta _newMeta;
     private readonly List<DownloadItem> _downloads = [];
     private readonly List<DownloadItem> _toVerify = [];
     /// <summary>Archives to unpack this run (downloaded, or in the cache from an interrupted run).</summary>
@@ -37,10 +37,7 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         RackSnapshots.EnsureOwnFoldersAreReal(_root);
         _currentSnapshot = RackSnapshots.ResolveCurrent(_root);
         _currentMeta = _currentSnapshot is null ? MaasMeta.Empty() : MaasMeta.Load(Path.Combine(_currentSnapshot, RackSnapshots.MetaName));
-        _newMeta = _currentMeta.Clone();
-
-        // maas.meta as MAAS 3.4 builds it (MaasMetaRules).
-        MaasMetaRules.ApplyBootloaders(_newMeta, _products, BootloaderSelection.TypeOf);
+        _newMeta = BuildMeta(_products);
 
         foreach (var product in _products)
         {
@@ -65,6 +62,18 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
 
     /// <summary>The maas.meta this run writes (planned before anything is fetched).</summary>
     internal byte[] PlannedMeta => _newMeta.ToBytes();
+
+    /// <summary>
+    /// maas.meta as MAAS 3.4 builds it (MaasMetaRules): the entries of <paramref name="installed"/>,
+    /// and of any other product for the same type/arch folder (its files are about to be replaced),
+    /// go; then the products are inserted in stream order. Other bootloaders keep their entries.
+    /// </summary>
+    private MaasMeta BuildMeta(IReadOnlyList<MaasImageVersion> installed)
+    {
+        var meta = _currentMeta.Clone();
+        MaasMetaRules.ApplyBootloaders(meta, installed, BootloaderSelection.TypeOf);
+        return meta;
+    }
 
     /// <summary>True when the current snapshot already is what this run would build.</summary>
     public bool NothingChanged
@@ -101,7 +110,24 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
             _downloads.Add(wrong);
         }
         var nothingChanged = NothingChanged;
-        await engine.RunAsync(_downloads, cancellationToken).ConfigureAwait(false);
+        var failures = new FailedItems(observer);
+        await engine.RunAsync(_downloads,
+            (item, error) => failures.Fail(_products.Where(p => BootloaderSelection.Archives(p).Any(a => a.Sha256 == item.Sha256)), error),
+            cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (failures.Count > 0)
+        {
+            // Install what did download; a failed bootloader keeps its previous version, if any.
+            _products.RemoveAll(failures.Contains);
+            _toExtract.RemoveAll(e => failures.Contains(e.Product));
+            if (_products.Count == 0)
+            {
+                observer.OnMessage($"No bootloader could be installed: '{RackSnapshots.CurrentName}' is left as it was.");
+                return [];
+            }
+            _newMeta = BuildMeta(_products);
+            nothingChanged = false;
+        }
         RemoveInterruptedExtractions();
         foreach (var (_, archive) in _toExtract.DistinctBy(e => e.Archive.Sha256, StringComparer.Ordinal))
         {
