@@ -11,6 +11,7 @@ public enum MaasErrorKind
     OperationTimeout,
     ResourceUnavailable,
     WriteError,
+    PermissionDenied,
 }
 
 /// <summary>

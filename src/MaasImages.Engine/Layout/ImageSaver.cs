@@ -12,6 +12,7 @@ public static class ImageSaver
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(options);
         EnsureSafeNames(images, options);
+        Platform.DestinationCheck.Ensure(options.Destination);
         return options.Layout == SaveLayout.Rack ? new RackLayout(images, options).Summary() : new MirrorLayout(images, options, MaasContentKind.Images).Summary();
     }
 

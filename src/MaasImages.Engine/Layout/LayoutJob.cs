@@ -1,3 +1,4 @@
+using MaasImages.Engine.Platform;
 using MaasImages.Engine.Streams;
 using MaasImages.Engine.Transfer;
 
@@ -17,17 +18,30 @@ internal interface ILayoutJob<TResult>
 /// </summary>
 internal static class LayoutJob
 {
+    /// <remarks>
+    /// I/O failures on the destination end the run with a stable id (DestinationNotWritable,
+    /// InsufficientDiskSpace) instead of a raw exception; what is on disk stays consistent
+    /// (partials kept, a half-built snapshot removed by the layout).
+    /// </remarks>
     public static async Task<TResult> RunAsync<TResult>(SaveOptions options, IReadOnlyList<MaasImageVersion> images, ITransferObserver observer,
         Func<ILayoutJob<TResult>> plan, CancellationToken cancellationToken)
     {
-        using var destinationLock = await DestinationLock.AcquireAsync(options.Destination, options.LockTimeout, observer.OnWarning, cancellationToken)
-            .ConfigureAwait(false);
-        var rack = options.Layout == SaveLayout.Rack;
-        if (rack) RackMetadataDates.EnsureNotStale(options.Destination, images, options.Force);
-        var job = plan();
-        TransferEngine.EnsureFreeSpace(options.Destination, job.Downloads);
-        var result = await job.SaveAsync(new TransferEngine(options.Transfer, observer), observer, cancellationToken).ConfigureAwait(false);
-        if (rack) RackMetadataDates.Record(options.Destination, images, options.Force);
-        return result;
+        DestinationCheck.Ensure(options.Destination);
+        try
+        {
+            using var destinationLock = await DestinationLock.AcquireAsync(options.Destination, options.LockTimeout, observer.OnWarning, cancellationToken)
+                .ConfigureAwait(false);
+            var rack = options.Layout == SaveLayout.Rack;
+            if (rack) RackMetadataDates.EnsureNotStale(options.Destination, images, options.Force);
+            var job = plan();
+            TransferEngine.EnsureFreeSpace(options.Destination, job.Downloads);
+            var result = await job.SaveAsync(new TransferEngine(options.Transfer, observer), observer, cancellationToken).ConfigureAwait(false);
+            if (rack) RackMetadataDates.Record(options.Destination, images, options.Force);
+            return result;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && IoFailures.Translate(e, options.Destination) is not null)
+        {
+            throw IoFailures.Translate(e, options.Destination)!;
+        }
     }
 }

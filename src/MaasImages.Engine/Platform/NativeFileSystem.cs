@@ -66,6 +66,16 @@ public static partial class NativeFileSystem
             throw new IOException($"Cannot rename '{source}' to '{destination}' (errno {Marshal.GetLastPInvokeError()}).");
     }
 
+    /// <summary>errno of access(2) W_OK on <paramref name="path"/> (EACCES, EROFS…), 0 when writable. Unix only.</summary>
+    public static int WriteAccessErrno(string path)
+    {
+        if (OperatingSystem.IsWindows()) return 0;
+        return Access(path, 2 /* W_OK */) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    [LibraryImport("libc", EntryPoint = "access", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Access(string path, int mode);
+
     [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Link(string existing, string newPath);
 

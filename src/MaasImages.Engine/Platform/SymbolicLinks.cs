@@ -19,10 +19,33 @@ internal static class SymbolicLinks
             if (directory) Directory.CreateSymbolicLink(path, native);
             else File.CreateSymbolicLink(path, native);
         }
-        catch (Exception e) when (IsNotPermitted(e))
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SymbolicLinkNotPermittedException(path, e);
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            var explained = Explain(path, e, e is UnauthorizedAccessException && !OperatingSystem.IsWindows() ? NativeFileSystem.WriteAccessErrno(folder) : 0);
+            if (explained is null) throw;
+            throw explained;
         }
+    }
+
+    /// <summary>
+    /// The real cause of a failed symlink(2). .NET reports EACCES and EPERM alike (as
+    /// UnauthorizedAccessException), so <paramref name="folderAccessErrno"/>, what access(2) says
+    /// about writing the folder, tells them apart: EACCES or EROFS there is the folder's fault;
+    /// writable folder yet refused (EPERM) is a file system without symlinks (FAT, some SMB mounts).
+    /// </summary>
+    internal static MaasImagesException? Explain(string path, Exception failure, int folderAccessErrno)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (IsNotPermitted(failure) && OperatingSystem.IsWindows()) return new SymbolicLinkNotPermittedException(path, failure);
+        var errno = failure is UnauthorizedAccessException ? (folderAccessErrno != 0 ? folderAccessErrno : IoFailures.EPERM) : failure.HResult;
+        return errno switch
+        {
+            IoFailures.EPERM => new SymbolicLinkNotPermittedException(path, failure),
+            IoFailures.EACCES => new Transfer.DestinationNotWritableException(folder, "permission denied: this account may not create entries in it", failure),
+            IoFailures.EROFS => new Transfer.DestinationNotWritableException(folder, "the file system is read-only", failure),
+            _ => IoFailures.Translate(new IOException(failure.Message, errno), folder),
+        };
     }
 
     /// <summary>The link's target with '/' separators, or null when <paramref name="path"/> is not a link.</summary>

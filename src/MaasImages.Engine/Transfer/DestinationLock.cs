@@ -20,9 +20,21 @@ public sealed partial class DestinationLock : IDisposable
 
     private DestinationLock(FileStream stream) => _stream = stream;
 
+    /// <summary>
+    /// Waits (up to <paramref name="timeout"/>) only while another run holds the lock; a destination
+    /// or lock file that cannot be written fails at once with its stable id (DestinationNotWritable,
+    /// InsufficientDiskSpace).
+    /// </summary>
     public static async Task<DestinationLock> AcquireAsync(string destination, TimeSpan timeout, Action<string> log, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(destination);
+        try
+        {
+            Directory.CreateDirectory(destination);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && Platform.IoFailures.Translate(e, destination) is { } failure)
+        {
+            throw failure;
+        }
         var path = Path.Combine(destination, FileName);
         var watch = Stopwatch.StartNew();
         bool told = false;
@@ -46,10 +58,17 @@ public sealed partial class DestinationLock : IDisposable
                 }
                 stream.Dispose(); // a live run on this host holds it, though the file system did not enforce the lock
             }
-            catch (IOException)
+            catch (IOException e) when (Platform.IoFailures.IsHeldByAnother(e))
             {
                 stream?.Dispose();
                 holder = Holder(path);
+            }
+            catch (Exception e)
+            {
+                // Anything else (read-only, permission denied, disk full) is not worth waiting for.
+                stream?.Dispose();
+                if (e is IOException or UnauthorizedAccessException && Platform.IoFailures.Translate(e, destination) is { } failure) throw failure;
+                throw;
             }
             if (watch.Elapsed >= timeout) throw new DestinationLockedException(destination, watch.Elapsed, holder);
             if (!told)

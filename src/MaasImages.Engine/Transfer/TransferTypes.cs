@@ -56,6 +56,9 @@ public interface ITransferObserver
     /// <summary>
     /// An image or bootloader could not be saved (the error's Target is the item); the run goes on
     /// with the others. Called as it happens, from any thread; may block until it has been reported.
+    /// (The cmdlets' observer turns it into a non-terminating error; by default it is only left out.)
     /// </summary>
-    void OnFailed(Errors.MaasImagesException failure);
+    void OnFailed(Errors.MaasImagesException failure)
+    {
+    }
 }

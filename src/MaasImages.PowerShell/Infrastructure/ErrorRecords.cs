@@ -22,6 +22,7 @@ internal static class ErrorRecords
         MaasErrorKind.OperationTimeout => ErrorCategory.OperationTimeout,
         MaasErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
         MaasErrorKind.WriteError => ErrorCategory.WriteError,
+        MaasErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
         _ => ErrorCategory.NotSpecified,
     };
 }

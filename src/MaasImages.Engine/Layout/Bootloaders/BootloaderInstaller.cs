@@ -27,6 +27,7 @@ public static class BootloaderInstaller
         ArgumentNullException.ThrowIfNull(bootloaders);
         ArgumentNullException.ThrowIfNull(options);
         EnsureSafeNames(bootloaders, options);
+        Platform.DestinationCheck.Ensure(options.Destination);
         return options.Layout == SaveLayout.Rack
             ? new BootloaderRackLayout(bootloaders, options, ArchiveLimits.Default).Summary()
             : new MirrorLayout(bootloaders, options, MaasContentKind.Bootloaders).Summary();
