@@ -80,6 +80,7 @@ internal sealed class ControlEndpoints(FaultPlan faults, RequestLog log)
             "IGNORERANGE" => Fault.IgnoreRange(),
             "STALL" => Fault.Stall(Bytes ?? 0, TimeSpan.FromMilliseconds(Required(DurationMs, "durationMs"))),
             "WRONGCONTENTLENGTH" => Fault.WrongContentLength(Required(Delta, "delta")),
+            "WEAKETAG" => Fault.WeakETag(),
             "THROTTLE" => Fault.Throttle(Required(BytesPerSecond, "bytesPerSecond")),
             _ => throw new ArgumentException(
                 $"Unknown kind '{Kind}'; use one of: {string.Join(", ", Enum.GetNames<FaultKind>())}."),

@@ -12,6 +12,7 @@ public enum FaultKind
     Stall,
     WrongContentLength,
     Throttle,
+    WeakETag,
 }
 
 /// <summary>
@@ -111,6 +112,9 @@ public sealed class Fault
     /// hash check catches it).
     /// </summary>
     public static Fault WrongContentLength(long delta) => new(FaultKind.WrongContentLength) { Delta = delta };
+
+    /// <summary>Send the ETag as a weak validator (<c>W/"…"</c>), as servers that compress or re-encode do.</summary>
+    public static Fault WeakETag() => new(FaultKind.WeakETag);
 
     /// <summary>Pace the body at this rate.</summary>
     public static Fault Throttle(long bytesPerSecond)

@@ -59,7 +59,8 @@ internal sealed class FileResponder(string root, FaultPlan faults)
 
         long length = file.Length;
         long mtimeTicks = file.LastWriteTimeUtc.Ticks;
-        var etag = new EntityTagHeaderValue(string.Create(CultureInfo.InvariantCulture, $"\"{length:x}-{mtimeTicks:x}\""));
+        var etag = new EntityTagHeaderValue(string.Create(CultureInfo.InvariantCulture, $"\"{length:x}-{mtimeTicks:x}\""),
+            isWeak: applied.Any(f => f.Kind == FaultKind.WeakETag));
         // HTTP dates have one-second resolution; truncate so an If-Range date sent back compares equal.
         var lastModified = new DateTimeOffset(mtimeTicks - (mtimeTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
 

@@ -22,10 +22,12 @@ internal sealed class FileFetcher
     private readonly TransferOptions _options;
     private readonly HttpClient _client;
     private readonly ResiliencePipeline _retry;
+    private readonly Action<string> _log;
 
     public FileFetcher(TransferOptions options, Action<string> log)
     {
         _options = options;
+        _log = log;
         _client = options.Client ?? HttpClientProvider.Shared;
         _retry = options.MaxAttempts <= 1 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
@@ -140,7 +142,9 @@ internal sealed class FileFetcher
         if (offset > 0)
         {
             request.Headers.Range = new RangeHeaderValue(offset, null);
-            if (state?.ETag is { } etag && EntityTagHeaderValue.TryParse(etag, out var tag))
+            // RFC 9110 13.1.5: a weak ETag must not be sent in If-Range (such a server would always
+            // answer with the whole file); the date then says whether the partial is still good.
+            if (state?.ETag is { } etag && EntityTagHeaderValue.TryParse(etag, out var tag) && !tag.IsWeak)
                 request.Headers.IfRange = new RangeConditionHeaderValue(tag);
             else if (state?.LastModified is { } modified)
                 request.Headers.IfRange = new RangeConditionHeaderValue(modified);
@@ -174,9 +178,14 @@ internal sealed class FileFetcher
                 case HttpStatusCode.OK:
                     if (offset > 0) offset = Restart(partial, hash); // the server ignored Range (or If-Range failed)
                     break;
-                case HttpStatusCode.RequestedRangeNotSatisfiable:
+                case HttpStatusCode.RequestedRangeNotSatisfiable when offset > 0:
+                    // The partial does not fit the file any more: start again from zero in this
+                    // same attempt; it is not a failure worth a retry and its backoff.
                     Restart(partial, hash);
-                    throw new TransientTransferException($"'{item.Source}' refused the resume range (416); starting again from zero.");
+                    File.Delete(sidecar);
+                    _log($"'{item.Source}' refused the resume range (416): starting again from zero.");
+                    response.Dispose();
+                    return await DownloadAsync(item, partial, sidecar, 0, null, hash, onBytes, cancellationToken).ConfigureAwait(false);
                 case HttpStatusCode.RequestTimeout:
                 case HttpStatusCode.TooManyRequests:
                 case >= HttpStatusCode.InternalServerError:
