@@ -52,7 +52,7 @@ internal static class DocumentFetcher
         timeout.CancelAfter(MetadataTimeout);
         try
         {
-            using var response = await HttpClientProvider.Shared
+            using var response = await HttpClientProvider.Current
                 .GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone) return null;
             if (!response.IsSuccessStatusCode)

@@ -19,6 +19,17 @@ public static class HttpClientProvider
 
     public static HttpClient Shared => SharedClient.Value;
 
+    private static readonly AsyncLocal<HttpClient?> Ambient = new();
+
+    /// <summary>The client for metadata reads here: the one set by <see cref="Use"/> in this async flow, else <see cref="Shared"/>.</summary>
+    public static HttpClient Current => Ambient.Value ?? Shared;
+
+    /// <summary>
+    /// Makes <paramref name="client"/> the one metadata reads use for the rest of the calling async
+    /// method and what it awaits (a command's -Proxy), without threading it through every reader.
+    /// </summary>
+    public static void Use(HttpClient client) => Ambient.Value = client;
+
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Uri, string?), HttpClient> ProxiedClients = new();
 
     /// <summary>The client for an explicit proxy (-Proxy/-ProxyCredential); one per proxy and user for the session.</summary>

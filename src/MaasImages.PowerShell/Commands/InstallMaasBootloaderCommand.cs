@@ -16,35 +16,77 @@ namespace MaasImages.PowerShell.Commands;
 /// grub/grub.cfg, maas.meta entries and the root links, then <c>current</c> switched. Or, with
 /// -Layout Mirror, the archives at their upstream paths.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Install, "MaasBootloader", SupportsShouldProcess = true, DefaultParameterSetName = SourceSet)]
+[Cmdlet(VerbsLifecycle.Install, "MaasBootloader", SupportsShouldProcess = true, DefaultParameterSetName = SourcePathSet)]
 [OutputType(typeof(MaasBootloader))]
 public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
 {
-    private const string StreamSet = "Stream";
-    private const string SourceSet = "Source";
+    // Where the streams come from (pipeline or -Source/-Name) times how the destination is given.
+    private const string StreamPathSet = "StreamPath";
+    private const string StreamLiteralPathSet = "StreamLiteralPath";
+    private const string SourcePathSet = "SourcePath";
+    private const string SourceLiteralPathSet = "SourceLiteralPath";
 
     private string? _destination;
 
     /// <summary>Streams from Get-MaasStream.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = StreamSet)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = StreamPathSet)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = StreamLiteralPathSet)]
     [Alias("InputObject")]
     public MaasStream[]? Stream { get; set; }
 
     /// <summary>A stream root or index (URL or folder); default: images.maas.io.</summary>
-    [Parameter(ParameterSetName = SourceSet)]
+    [Parameter(ParameterSetName = SourcePathSet)]
+    [Parameter(ParameterSetName = SourceLiteralPathSet)]
     [ValidateNotNullOrEmpty]
     public string? Source { get; set; }
 
     /// <summary>A stream name (stable, candidate); with -Source, a stream under that mirror base.</summary>
-    [Parameter(ParameterSetName = SourceSet)]
+    [Parameter(ParameterSetName = SourcePathSet)]
+    [Parameter(ParameterSetName = SourceLiteralPathSet)]
     [ArgumentCompleter(typeof(StreamNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 
     /// <summary>The destination: boot-resources (Rack) or the mirror root (Mirror). Wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SourcePathSet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = StreamPathSet)]
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
+
+    /// <summary>The destination, taken literally (no wildcards).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = SourceLiteralPathSet)]
+    [Parameter(Mandatory = true, ParameterSetName = StreamLiteralPathSet)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string? LiteralPath { get; set; }
+
+    /// <summary>Attempts per archive after a transient failure (network, stall, 408/429/5xx).</summary>
+    [Parameter]
+    [ValidateRange(0, 100)]
+    public int MaximumRetryCount { get; set; } = TransferParameters.DefaultMaximumRetryCount;
+
+    /// <summary>First wait between attempts, doubled each time (Retry-After wins).</summary>
+    [Parameter]
+    [ValidateRange(0, 3600)]
+    public int RetryIntervalSec { get; set; } = TransferParameters.DefaultRetryIntervalSec;
+
+    /// <summary>Seconds without a byte before a transfer counts as stalled and is retried.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int StallTimeoutSec { get; set; } = TransferParameters.DefaultStallTimeoutSec;
+
+    /// <summary>Seconds to wait for another run that holds the destination.</summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; } = TransferParameters.DefaultLockTimeoutSec;
+
+    /// <summary>An HTTP proxy for the metadata reads and downloads of this command (default: HTTP(S)_PROXY / NO_PROXY).</summary>
+    [Parameter]
+    public Uri? Proxy { get; set; }
+
+    [Parameter]
+    [Credential]
+    public PSCredential? ProxyCredential { get; set; }
 
     /// <summary>Bootloader types to install (default: every type MAAS installs).</summary>
     [Parameter]
@@ -80,13 +122,17 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
         ResolveKeyring();
-        _destination = DestinationPaths.Resolve(this, Path, literalPath: null);
+        _destination = DestinationPaths.Resolve(this, Path, LiteralPath);
         return Task.CompletedTask;
     }
 
-    protected override Task ProcessRecordAsync(CancellationToken cancellationToken) =>
-        ForEachStreamAsync(ParameterSetName == StreamSet ? Stream ?? [] : null, Name, Source,
-            stream => InstallAsync(stream, cancellationToken), cancellationToken);
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        // -Proxy: the metadata reads below (index, products documents) go through it too.
+        HttpClientProvider.Use(HttpClientProvider.ForProxy(Proxy, ProxyCredential?.GetNetworkCredential()));
+        await ForEachStreamAsync(ParameterSetName.StartsWith("Stream", StringComparison.Ordinal) ? Stream ?? [] : null, Name, Source,
+            stream => InstallAsync(stream, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
 
     private async Task InstallAsync(MaasStream stream, CancellationToken cancellationToken)
     {
@@ -114,7 +160,8 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
             Destination = _destination!,
             Layout = Layout,
             Force = Force.IsPresent,
-            Transfer = new TransferOptions { ThrottleLimit = ThrottleLimit, Force = Force.IsPresent },
+            LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
+            Transfer = TransferParameters.Options(ThrottleLimit, MaximumRetryCount, RetryIntervalSec, StallTimeoutSec, Force.IsPresent, Proxy, ProxyCredential),
         };
         // -WhatIf: the plan only reads the destination. Engine errors end the command with their ids.
         var plan = BootloaderInstaller.Plan(bootloaders, options);

@@ -10,15 +10,21 @@ namespace MaasImages.PowerShell.Commands;
 /// Makes the root-level links of a TFTP root (pxelinux.0, bootx64.efi, syslinux/…) in a snapshot
 /// or <c>current</c>, as MAAS does: relative, each replaced atomically, Unchanged on a re-run.
 /// </summary>
-[Cmdlet(VerbsCommon.New, "MaasBootLink", SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.New, "MaasBootLink", SupportsShouldProcess = true, DefaultParameterSetName = "Path")]
 [Alias("New-MaasBootLinks")]
 [OutputType(typeof(MaasBootLink))]
 public sealed class NewMaasBootLinkCommand : AsyncPSCmdlet
 {
     /// <summary>The snapshot or <c>current</c> folder (a boot-resources folder means its current). Wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path")]
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
+
+    /// <summary>The snapshot or <c>current</c> folder, taken literally (no wildcards).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string? LiteralPath { get; set; }
 
     /// <summary>Replace a regular file or folder that sits where a link belongs.</summary>
     [Parameter]
@@ -26,7 +32,7 @@ public sealed class NewMaasBootLinkCommand : AsyncPSCmdlet
 
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        var folder = DestinationPaths.Resolve(this, Path, literalPath: null);
+        var folder = DestinationPaths.Resolve(this, Path, LiteralPath);
         // Given boot-resources itself, work where TFTP looks: its current snapshot.
         var current = System.IO.Path.Combine(folder, "current");
         if (!Directory.Exists(System.IO.Path.Combine(folder, "bootloader")) && Directory.Exists(current))

@@ -59,22 +59,22 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
     /// <summary>Attempts per file after a transient failure (network, stall, 408/429/5xx).</summary>
     [Parameter]
     [ValidateRange(0, 100)]
-    public int MaximumRetryCount { get; set; } = 5;
+    public int MaximumRetryCount { get; set; } = TransferParameters.DefaultMaximumRetryCount;
 
     /// <summary>First wait between attempts, doubled each time (Retry-After wins).</summary>
     [Parameter]
     [ValidateRange(0, 3600)]
-    public int RetryIntervalSec { get; set; } = 1;
+    public int RetryIntervalSec { get; set; } = TransferParameters.DefaultRetryIntervalSec;
 
     /// <summary>Seconds without a byte before a transfer counts as stalled and is retried.</summary>
     [Parameter]
     [ValidateRange(1, 86400)]
-    public int StallTimeoutSec { get; set; } = 60;
+    public int StallTimeoutSec { get; set; } = TransferParameters.DefaultStallTimeoutSec;
 
     /// <summary>Seconds to wait for another run that holds the destination.</summary>
     [Parameter]
     [ValidateRange(0, 86400)]
-    public int LockTimeoutSec { get; set; } = 60;
+    public int LockTimeoutSec { get; set; } = TransferParameters.DefaultLockTimeoutSec;
 
     /// <summary>An HTTP proxy for the downloads (default: HTTP(S)_PROXY / NO_PROXY).</summary>
     [Parameter]
@@ -112,15 +112,7 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
             Force = Force.IsPresent,
             Prune = Prune.IsPresent,
             LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
-            Transfer = new TransferOptions
-            {
-                ThrottleLimit = ThrottleLimit,
-                MaxAttempts = MaximumRetryCount + 1,
-                RetryBaseDelay = TimeSpan.FromSeconds(RetryIntervalSec),
-                StallTimeout = TimeSpan.FromSeconds(StallTimeoutSec),
-                Force = Force.IsPresent,
-                Client = HttpClientProvider.ForProxy(Proxy, ProxyCredential?.GetNetworkCredential()),
-            },
+            Transfer = TransferParameters.Options(ThrottleLimit, MaximumRetryCount, RetryIntervalSec, StallTimeoutSec, Force.IsPresent, Proxy, ProxyCredential),
         };
 
         // Engine errors (lock, disk space, checksum, download) end the command with their ids.

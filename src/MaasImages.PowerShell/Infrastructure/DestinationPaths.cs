@@ -19,6 +19,7 @@ internal static class DestinationPaths
             }
             return resolved[0];
         }
-        return cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+        // No wildcard left: escaped characters (`[ `]) mean themselves, not backticks in a folder name.
+        return cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(WildcardPattern.Unescape(path!));
     }
 }
