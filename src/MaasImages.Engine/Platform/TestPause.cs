@@ -16,13 +16,21 @@ internal static class TestPause
     public const string CurrentLink = "current-link";        // the temporary .current-<guid> link exists, not renamed yet
     public const string Cleanup = "cleanup";                  // current switched, an old snapshot half removed
 
+    private static int s_reached;
+
     public static void At(string point)
     {
         if (Environment.GetEnvironmentVariable("MAASIMAGES_TEST_PAUSE_AT") != point) return;
         if (Environment.GetEnvironmentVariable("MAASIMAGES_TEST_PAUSE_DIR") is not { Length: > 0 } folder) return;
-        var marker = Path.Combine(folder, point);
-        File.WriteAllText(marker + ".tmp", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        File.Move(marker + ".tmp", marker, overwrite: true); // the test sees the marker whole or not at all
+        // Parallel downloads reach a point on several threads at once: only the first writes the
+        // marker (through a temporary name of its own, so the test never reads it half written).
+        if (Interlocked.Exchange(ref s_reached, 1) == 0)
+        {
+            var marker = Path.Combine(folder, point);
+            var temporary = $"{marker}.{Guid.NewGuid():N}.tmp";
+            File.WriteAllText(temporary, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            File.Move(temporary, marker, overwrite: true);
+        }
         Thread.Sleep(Timeout.Infinite);
     }
 }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MaasImages.Engine.Errors;
+using MaasImages.Engine.Layout;
 using MaasImages.Engine.Layout.BootLinks;
 using MaasImages.Engine.Transfer;
 using MaasImages.PowerShell.Infrastructure;
@@ -40,12 +41,34 @@ public sealed class NewMaasBootLinkCommand : AsyncPSCmdlet
             WriteVerbose($"'{folder}' is a boot-resources folder: making the links in '{current}'.");
             folder = current;
         }
+        if (FindEscapingLink(folder) is { } problem)
+        {
+            ThrowTerminatingError(ErrorRecords.From(new UnsafeDestinationException(folder, problem)));
+        }
         if (!Directory.Exists(folder))
         {
             ThrowTerminatingError(ErrorRecords.Create("FolderNotFound", ErrorCategory.ObjectNotFound,
                 $"'{folder}' does not exist. Pass a snapshot folder or boot-resources/current.", folder));
         }
         return MakeLinksAsync(folder, cancellationToken);
+    }
+
+    /// <summary>
+    /// Why the links must not be made in <paramref name="folder"/>, or null. A <c>current</c> (or any
+    /// folder given) that is itself a symbolic link is followed only when it is a <c>current</c>
+    /// pointing at a real snapshot beside it: otherwise the links would land wherever it points.
+    /// </summary>
+    private static string? FindEscapingLink(string folder)
+    {
+        var trimmed = System.IO.Path.TrimEndingDirectorySeparator(folder);
+        if (new FileInfo(trimmed).LinkTarget is not { } target) return null;
+        var parent = System.IO.Path.GetDirectoryName(trimmed);
+        if (System.IO.Path.GetFileName(trimmed) == "current" && parent is not null
+            && RackSnapshots.IgnoredCurrent(parent) is null && RackSnapshots.ResolveCurrent(parent) is not null)
+        {
+            return null;
+        }
+        return $"'{trimmed}' is a symbolic link to '{target}', not a current pointing at a snapshot beside it, so the boot links would be written outside the destination";
     }
 
     /// <summary>
