@@ -15,27 +15,13 @@ namespace MaasImages.Engine.Tests.Layout;
 /// for byte what <see cref="MaasMetaReference"/> derives from the raw documents; a tree written by
 /// those rules is carried forward without a byte of it changing; aliases are never taken for images.
 /// </summary>
-public sealed class MaasMetaSampleTests : IAsyncLifetime
+public sealed class MaasMetaSampleTests : ServedSampleTest
 {
-    private readonly TempStream _served = TempStream.OfSample();
-    private readonly TempStream _target = new();
-    private StreamServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await StreamServer.StartAsync(_served.Root);
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _served.Dispose();
-        _target.Dispose();
-    }
-
-    private string Root => _target.Root;
     private string Current => Path.Combine(Root, "current");
     private string MetaPath => Path.Combine(Current, "maas.meta");
 
     private async Task<MaasStream> Open() =>
-        await StreamClient.OpenAsync(StreamSource.Resolve(null, _server.BaseUri.AbsoluteUri), true, CancellationToken.None); // an editable, unsigned copy
+        await OpenUnsignedStreamAsync(); // an editable, unsigned copy
 
     private async Task<List<MaasImageVersion>> Images(ImageQuery query)
     {
@@ -65,7 +51,7 @@ public sealed class MaasMetaSampleTests : IAsyncLifetime
 
     /// <summary>The raw products documents in index order (bootloaders, centos, v3 in the sample index).</summary>
     private List<JsonObject> Documents() =>
-        [.. new[] { TempStream.BootloaderProducts, TempStream.CentosProducts, TempStream.V3Products }.Select(d => JsonNode.Parse(_served.Read(d))!.AsObject())];
+        [.. new[] { TempStream.BootloaderProducts, TempStream.CentosProducts, TempStream.V3Products }.Select(d => JsonNode.Parse(Served.Read(d))!.AsObject())];
 
     private string Reference(IEnumerable<MaasImageVersion> selected)
     {
@@ -103,7 +89,7 @@ public sealed class MaasMetaSampleTests : IAsyncLifetime
     {
         // Reverse the products and the items of every version: simplestreams hands them to MAAS in
         // document order, which decides the first item (alias keys) and the last (own subarch).
-        _served.EditJson(TempStream.V3Products, doc =>
+        Served.EditJson(TempStream.V3Products, doc =>
         {
             var products = doc["products"]!.AsObject();
             var reversed = new JsonObject();
@@ -191,7 +177,7 @@ public sealed class MaasMetaSampleTests : IAsyncLifetime
         Assert.Equal(Reference(all.Concat(bootloaders)), WrittenMeta());
 
         // A carried version the stream no longer lists keeps its entries as they are.
-        _served.EditJson(TempStream.V3Products, doc =>
+        Served.EditJson(TempStream.V3Products, doc =>
         {
             foreach (var (name, product) in doc["products"]!.AsObject())
                 if (name.EndsWith(":amd64:hwe-22.04", StringComparison.Ordinal)) product!["versions"]!.AsObject().Remove("20250718");

@@ -17,27 +17,13 @@ namespace MaasImages.Engine.Tests.Layout;
 /// and an Install on one destination take turns and both end up in <c>current</c>. (Kill -9 at
 /// named points of a real child pwsh: tests/Pester/KillRecovery.Tests.ps1.)
 /// </summary>
-public sealed class RecoveryTests : IAsyncLifetime
+public sealed class RecoveryTests : ServedSampleTest
 {
-    private readonly TempStream _served = TempStream.OfSample();
-    private readonly TempStream _target = new();
-    private StreamServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await StreamServer.StartAsync(_served.Root);
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _served.Dispose();
-        _target.Dispose();
-    }
-
-    private string Root => _target.Root;
     private string Current => Path.Combine(Root, "current");
     private string LockFile => Path.Combine(Root, DestinationLock.FileName);
 
     private async Task<MaasStream> OpenStream() =>
-        await StreamClient.OpenAsync(StreamSource.Resolve(null, _server.BaseUri.AbsoluteUri), true, CancellationToken.None);
+        await OpenUnsignedStreamAsync();
 
     private async Task<List<MaasImageVersion>> Latest(params string[] releases)
     {
@@ -122,12 +108,12 @@ public sealed class RecoveryTests : IAsyncLifetime
         Directory.CreateDirectory(Path.Combine(Root, "snapshot-20000101-000001", "ubuntu", "amd64"));
         File.CreateSymbolicLink(Path.Combine(Root, $".current-{Guid.NewGuid():N}"), "snapshot-20990101-000001");
         File.WriteAllText(Path.Combine(Root, RackSnapshots.ReferencesFolder, "snapshot-20990101-000002.json.tmp"), "{");
-        _server.ResetCounters();
+        Server.ResetCounters();
 
         var observer = new RecordingObserver();
         await ImageSaver.SaveAsync(noble, Options(), observer, CancellationToken.None);
         Assert.Contains(observer.Messages, m => m.StartsWith("Nothing changed", StringComparison.Ordinal));
-        Assert.Empty(_server.Requests);
+        Assert.Empty(Server.Requests);
         Assert.Equal(snapshot, new FileInfo(Current).LinkTarget);
         Assert.Equal(new[] { "cache", "current", snapshot, RackSnapshots.ReferencesFolder, DestinationLock.FileName, RackMetadataDates.FileName }.Order(StringComparer.Ordinal),
             Directory.GetFileSystemEntries(Root).Select(Path.GetFileName).Order(StringComparer.Ordinal));

@@ -10,26 +10,12 @@ using MaasImages.TestServer;
 namespace MaasImages.Engine.Tests.Layout;
 
 /// <summary>Save-MaasImage's engine on the sample stream served over HTTP: rack and mirror layouts on real files.</summary>
-public sealed class SaveLayoutTests : IAsyncLifetime
+public sealed class SaveLayoutTests : ServedSampleTest
 {
-    private readonly TempStream _served = TempStream.OfSample();
-    private readonly TempStream _target = new();
-    private StreamServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await StreamServer.StartAsync(_served.Root);
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _served.Dispose();
-        _target.Dispose();
-    }
-
-    private string Root => _target.Root;
 
     private async Task<List<MaasImageVersion>> Select(ImageQuery query)
     {
-        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, _server.BaseUri.AbsoluteUri), true, CancellationToken.None); // an editable, unsigned copy
+        var stream = await OpenUnsignedStreamAsync(); // an editable, unsigned copy
         var all = new List<MaasImageVersion>();
         foreach (var content in stream.Contents.Where(c => c.Kind == MaasContentKind.Images))
             all.AddRange(await StreamClient.GetImageVersionsAsync(stream, content, query, CancellationToken.None));
@@ -88,7 +74,7 @@ public sealed class SaveLayoutTests : IAsyncLifetime
         var squashfs = Path.Combine(Current, "ubuntu", "amd64", "ga-22.04", "jammy", "stable", "squashfs");
         Assert.True(NativeFileSystem.IsSameFile(squashfs, Path.Combine(Current, "ubuntu", "amd64", "hwe-22.04", "jammy", "stable", "squashfs")));
         Assert.True(NativeFileSystem.IsSameFile(squashfs, Path.Combine(Current, "ubuntu", "amd64", "generic", "jammy", "stable", "squashfs")));
-        Assert.Single(_server.Requests, r => r.Path.EndsWith("/squashfs", StringComparison.Ordinal));
+        Assert.Single(Server.Requests, r => r.Path.EndsWith("/squashfs", StringComparison.Ordinal));
         // hwe-22.04 is not hwe-<first letter of the release>: no generic alias from it, and the generic alias comes from ga.
         Assert.True(NativeFileSystem.IsSameFile(
             Path.Combine(Current, "ubuntu", "amd64", "generic", "jammy", "stable", "boot-kernel"),
@@ -126,10 +112,10 @@ public sealed class SaveLayoutTests : IAsyncLifetime
         var images = await Select(Amd64Latest("jammy"));
         await Save(images, Options());
         var snapshot = new FileInfo(Current).LinkTarget;
-        _server.ResetCounters();
+        Server.ResetCounters();
         var saved = await Save(images, Options());
         Assert.Equal(snapshot, new FileInfo(Current).LinkTarget);
-        Assert.Empty(_server.Requests);
+        Assert.Empty(Server.Requests);
         Assert.All(saved, s => Assert.Equal(0, s.BytesDownloaded));
         Assert.All(saved, s => Assert.True(s.BytesReused > 0));
     }
@@ -171,17 +157,17 @@ public sealed class SaveLayoutTests : IAsyncLifetime
         File.Delete(cached); // break the link so only the cache copy is damaged, same size
         File.WriteAllBytes(cached, bytes);
 
-        _server.ResetCounters();
+        Server.ResetCounters();
         await Save(images, Options(force: true));
         Assert.Equal(kernel.Sha256, Sha256(cached));
         Assert.Equal(kernel.Sha256, Sha256(Path.Combine(Current, "ubuntu", "amd64", "ga-24.04", "noble", "stable", "boot-kernel")));
-        Assert.Contains(_server.Requests, r => r.Path.EndsWith(kernel.Path, StringComparison.Ordinal));
+        Assert.Contains(Server.Requests, r => r.Path.EndsWith(kernel.Path, StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Not_enough_space_refuses_before_downloading_anything()
     {
-        _served.EditJson(TempStream.V3Products, doc =>
+        Served.EditJson(TempStream.V3Products, doc =>
         {
             foreach (var product in doc["products"]!.AsObject())
                 foreach (var version in product.Value!["versions"]!.AsObject())
@@ -189,7 +175,7 @@ public sealed class SaveLayoutTests : IAsyncLifetime
         });
         var error = await Assert.ThrowsAsync<InsufficientDiskSpaceException>(async () => await Save(await Select(Amd64Latest("jammy")), Options()));
         Assert.True(error.Needed > 1L << 55);
-        Assert.DoesNotContain(_server.Requests, r => !r.Path.StartsWith("streams/", StringComparison.Ordinal) && !r.Path.StartsWith("/streams/", StringComparison.Ordinal));
+        Assert.DoesNotContain(Server.Requests, r => !r.Path.StartsWith("streams/", StringComparison.Ordinal) && !r.Path.StartsWith("/streams/", StringComparison.Ordinal));
         Assert.False(Directory.Exists(Path.Combine(Root, "cache")) && Directory.EnumerateFiles(Path.Combine(Root, "cache")).Any());
         Assert.False(File.Exists(Current));
     }
@@ -197,7 +183,7 @@ public sealed class SaveLayoutTests : IAsyncLifetime
     [Fact]
     public async Task Concurrent_runs_on_one_destination_wait_for_each_other_and_end_with_a_correct_tree()
     {
-        _server.Faults.Add("*squashfs", Fault.Throttle(200_000), count: -1); // keep the first run busy for a moment
+        Server.Faults.Add("*squashfs", Fault.Throttle(200_000), count: -1); // keep the first run busy for a moment
         var jammy = await Select(Amd64Latest("jammy"));
         var noble = await Select(Amd64Latest("noble"));
         var observer = new RecordingObserver();
@@ -219,11 +205,11 @@ public sealed class SaveLayoutTests : IAsyncLifetime
     {
         var images = await Select(Amd64Latest("noble"));
         var total = images.SelectMany(i => i.Files).Where(f => f.FileType != "manifest").DistinctBy(f => f.Sha256).Sum(f => f.Size);
-        _server.ResetCounters(); // count image bytes only, not the metadata read above
+        Server.ResetCounters(); // count image bytes only, not the metadata read above
         // A gate the test controls: the squashfs stops at half until cancelled; every other file completes.
         var squashfs = images.SelectMany(i => i.Files).First(f => f.FileType == "squashfs");
         var never = new TaskCompletionSource();
-        _server.Faults.Add("*squashfs", Fault.Hold(squashfs.Size / 2, never.Task));
+        Server.Faults.Add("*squashfs", Fault.Hold(squashfs.Size / 2, never.Task));
         using var cts = new CancellationTokenSource();
         var observer = new RecordingObserver
         {
@@ -231,14 +217,14 @@ public sealed class SaveLayoutTests : IAsyncLifetime
         };
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ImageSaver.SaveAsync(images, Options(stallTimeout: TimeSpan.FromMinutes(10)), observer, cts.Token));
         Assert.False(File.Exists(Current));
-        var firstRun = _server.BytesSent;
+        var firstRun = Server.BytesSent;
         Assert.InRange(firstRun, total / 3, total - 1);
 
-        _server.Faults.Clear();
-        _server.ResetCounters();
+        Server.Faults.Clear();
+        Server.ResetCounters();
         await Save(images, Options());
         Assert.True(File.Exists(Path.Combine(Current, "maas.meta")));
-        Assert.InRange(firstRun + _server.BytesSent, total, total + total / 20); // ≤ 1.05× the data
+        Assert.InRange(firstRun + Server.BytesSent, total, total + total / 20); // ≤ 1.05× the data
     }
 
     [Fact]
@@ -251,7 +237,7 @@ public sealed class SaveLayoutTests : IAsyncLifetime
         Assert.All(saved, s => Assert.Equal(Root, s.Path));
         // Every document the (signed, unchangeable) index names, so the mirror is a complete stream.
         foreach (var doc in new[] { TempStream.Index, TempStream.V3Products, TempStream.CentosProducts, TempStream.BootloaderProducts })
-            Assert.Equal(File.ReadAllBytes(_served.PathOf(doc)), File.ReadAllBytes(Path.Combine(Root, doc)));
+            Assert.Equal(File.ReadAllBytes(Served.PathOf(doc)), File.ReadAllBytes(Path.Combine(Root, doc)));
         // ...but only the selected files.
         Assert.False(Directory.Exists(Path.Combine(Root, "centos")));
         Assert.False(Directory.Exists(Path.Combine(Root, "noble")));
@@ -265,15 +251,15 @@ public sealed class SaveLayoutTests : IAsyncLifetime
     [Fact]
     public async Task Mirror_keeps_signed_and_detached_forms_as_offered()
     {
-        var index = _served.Read(TempStream.Index);
-        _served.Write("streams/v1/index.sjson", Security.ClearSignedMessageTests.Armor(index.Replace(".json\"", ".sjson\"", StringComparison.Ordinal)));
+        var index = Served.Read(TempStream.Index);
+        Served.Write("streams/v1/index.sjson", Security.ClearSignedMessageTests.Armor(index.Replace(".json\"", ".sjson\"", StringComparison.Ordinal)));
         foreach (var doc in new[] { TempStream.V3Products, TempStream.CentosProducts, TempStream.BootloaderProducts })
-            _served.Write(Path.ChangeExtension(doc, ".sjson"), Security.ClearSignedMessageTests.Armor(_served.Read(doc)));
-        _served.Write(TempStream.V3Products + ".gpg", "-----BEGIN PGP SIGNATURE-----\n\nfake\n-----END PGP SIGNATURE-----\n");
+            Served.Write(Path.ChangeExtension(doc, ".sjson"), Security.ClearSignedMessageTests.Armor(Served.Read(doc)));
+        Served.Write(TempStream.V3Products + ".gpg", "-----BEGIN PGP SIGNATURE-----\n\nfake\n-----END PGP SIGNATURE-----\n");
 
         await Save(await Select(Amd64Latest("noble")), Options(SaveLayout.Mirror));
         foreach (var doc in new[] { "streams/v1/index.sjson", TempStream.Index, Path.ChangeExtension(TempStream.V3Products, ".sjson"), TempStream.V3Products, TempStream.V3Products + ".gpg" })
-            Assert.Equal(File.ReadAllBytes(_served.PathOf(doc)), File.ReadAllBytes(Path.Combine(Root, doc)));
+            Assert.Equal(File.ReadAllBytes(Served.PathOf(doc)), File.ReadAllBytes(Path.Combine(Root, doc)));
     }
 
     [Fact]
@@ -286,11 +272,11 @@ public sealed class SaveLayoutTests : IAsyncLifetime
         var oldKernel = Path.Combine(Root, older.Single().Files.Single(f => f.FileType == "boot-kernel").Path);
         Assert.True(File.Exists(oldKernel));
 
-        _server.ResetCounters();
+        Server.ResetCounters();
         await Save(newer, Options(SaveLayout.Mirror, prune: true));
         Assert.False(File.Exists(oldKernel));
         Assert.True(File.Exists(Path.Combine(Root, newer.Single().Files.Single(f => f.FileType == "boot-kernel").Path)));
-        Assert.DoesNotContain(_server.Requests, r => !r.Path.Contains("streams/", StringComparison.Ordinal)); // nothing re-fetched
+        Assert.DoesNotContain(Server.Requests, r => !r.Path.Contains("streams/", StringComparison.Ordinal)); // nothing re-fetched
     }
 
     [Fact]

@@ -12,27 +12,13 @@ namespace MaasImages.Engine.Tests.Layout;
 /// snapshot uses them (by name, whatever the link counts), each cmdlet pruning only its own kind,
 /// and -Force hashing each file once.
 /// </summary>
-public sealed class TreeUpkeepTests : IAsyncLifetime
+public sealed class TreeUpkeepTests : ServedSampleTest
 {
-    private readonly TempStream _served = TempStream.OfSample();
-    private readonly TempStream _target = new();
-    private StreamServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await StreamServer.StartAsync(_served.Root);
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _served.Dispose();
-        _target.Dispose();
-    }
-
-    private string Root => _target.Root;
     private string Current => Path.Combine(Root, "current");
     private string Cache => Path.Combine(Root, "cache");
 
     private async Task<MaasStream> OpenStream() =>
-        await StreamClient.OpenAsync(StreamSource.Resolve(null, _server.BaseUri.AbsoluteUri), true, CancellationToken.None);
+        await OpenUnsignedStreamAsync();
 
     private async Task<List<MaasImageVersion>> Images(ImageQuery query)
     {
@@ -71,7 +57,7 @@ public sealed class TreeUpkeepTests : IAsyncLifetime
     private void AssertNoPlacingLeftovers() =>
         Assert.Empty(Directory.GetFileSystemEntries(Root, "*.placing", SearchOption.AllDirectories));
 
-    private bool ImageRequests() => _server.Requests.Any(r => !r.Path.Contains("streams/", StringComparison.Ordinal));
+    private bool ImageRequests() => Server.Requests.Any(r => !r.Path.Contains("streams/", StringComparison.Ordinal));
 
     [Fact]
     public async Task Carry_forward_and_prune_leave_no_placing_files_anywhere()
@@ -107,10 +93,10 @@ public sealed class TreeUpkeepTests : IAsyncLifetime
         Assert.Equal(16, Directory.GetFiles(Cache, "*-*").Length); // 9 pxe + 3 + 3 uefi + 1 ppc64el members
 
         // So nothing is fetched again: not the images, not the bootloaders.
-        _server.ResetCounters();
+        Server.ResetCounters();
         await Save(jammy.Concat(noble).ToList(), Options(copy: copyInsteadOfLinking));
         await Install(await Bootloaders(), Options(copy: copyInsteadOfLinking));
-        Assert.False(ImageRequests(), string.Join(", ", _server.Requests.Select(r => r.Path)));
+        Assert.False(ImageRequests(), string.Join(", ", Server.Requests.Select(r => r.Path)));
 
         // -Prune drops jammy: its own files leave the cache, the rest stays.
         await Save(noble, Options(prune: true, copy: copyInsteadOfLinking));
@@ -131,7 +117,7 @@ public sealed class TreeUpkeepTests : IAsyncLifetime
         await Save(await Latest("noble"), Options());
         if (OperatingSystem.IsLinux())
             Assert.All(RackFiles(jammy), sha => Assert.True(File.Exists(Path.Combine(Cache, sha)), $"cache/{sha} kept"));
-        _server.ResetCounters();
+        Server.ResetCounters();
         await Save(await Latest("jammy", "noble"), Options());
         Assert.False(ImageRequests());
     }
@@ -166,7 +152,7 @@ public sealed class TreeUpkeepTests : IAsyncLifetime
         Assert.DoesNotContain(observer.Messages, m => m.StartsWith("Pruned bootloaders/", StringComparison.Ordinal));
 
         // The archives are still known: a second install fetches nothing.
-        _server.ResetCounters();
+        Server.ResetCounters();
         await Install(bootloaders, Options(SaveLayout.Mirror));
         Assert.False(ImageRequests());
     }
