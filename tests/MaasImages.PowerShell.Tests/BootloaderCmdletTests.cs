@@ -11,7 +11,7 @@ public sealed class BootloaderCmdletTests() : ServedSampleTests("maasimages-boot
     [Fact]
     public void Install_from_the_pipeline_emits_bootloaders_and_a_rerun_of_the_links_reports_unchanged()
     {
-        var result = Session.Run("Get-MaasStream -Source $url | Install-MaasBootloader -Path $dest -PassThru", Vars);
+        var result = Session.Run("Get-MaasStream -Source $url -Keyring $keyring | Install-MaasBootloader -Path $dest -PassThru", Vars);
         Assert.Empty(result.Errors);
         var installed = result.Objects<MaasBootloader>();
         Assert.Equal(["open-firmware/ppc64el", "pxe/i386", "uefi/amd64", "uefi/arm64"], installed.Select(b => $"{b.Type}/{b.Arch}").Order());
@@ -30,7 +30,7 @@ public sealed class BootloaderCmdletTests() : ServedSampleTests("maasimages-boot
     [Fact]
     public void WhatIf_plans_and_touches_nothing()
     {
-        var result = Session.Run("Install-MaasBootloader -Source $url -Path $dest -WhatIf -PassThru", Vars);
+        var result = Session.Run("Install-MaasBootloader -Source $url -Keyring $keyring -Path $dest -WhatIf -PassThru", Vars);
         Assert.Empty(result.Errors);
         Assert.Empty(result.Output);
         Assert.False(Directory.Exists(Destination));
@@ -40,7 +40,7 @@ public sealed class BootloaderCmdletTests() : ServedSampleTests("maasimages-boot
     [Fact]
     public void A_file_in_the_way_is_LinkPathOccupied_until_Force_replaces_it()
     {
-        Session.Run("Install-MaasBootloader -Source $url -Path $dest -Type uefi", Vars);
+        Session.Run("Install-MaasBootloader -Source $url -Keyring $keyring -Path $dest -Type uefi", Vars);
         var current = Path.Combine(Destination, "current");
         File.Delete(Path.Combine(current, "bootx64.efi"));
         File.WriteAllText(Path.Combine(current, "bootx64.efi"), "copied by hand");
@@ -63,7 +63,7 @@ public sealed class BootloaderCmdletTests() : ServedSampleTests("maasimages-boot
     [Fact]
     public void New_MaasBootLink_WhatIf_changes_nothing()
     {
-        Session.Run("Install-MaasBootloader -Source $url -Path $dest -Type pxe", Vars);
+        Session.Run("Install-MaasBootloader -Source $url -Keyring $keyring -Path $dest -Type pxe", Vars);
         var current = Path.Combine(Destination, "current");
         File.Delete(Path.Combine(current, "chain.c32"));
         var result = Session.Run("New-MaasBootLink (Join-Path $dest current) -WhatIf", Vars);
@@ -84,7 +84,7 @@ public sealed class BootloaderCmdletTests() : ServedSampleTests("maasimages-boot
         var types = Session.Run("(Get-Command Install-MaasBootloader).OutputType.Type.Name; (Get-Command New-MaasBootLinks).ResolvedCommand.OutputType.Type.Name").Output.Select(o => o.ToString()).ToList();
         Assert.Equal(["MaasBootloader", "MaasBootLink"], types);
 
-        Session.Run("Install-MaasBootloader -Source $url -Path $dest -Type pxe", Vars);
+        Session.Run("Install-MaasBootloader -Source $url -Keyring $keyring -Path $dest -Type pxe", Vars);
         var table = Session.Run("New-MaasBootLink (Join-Path $dest current) -WarningAction SilentlyContinue | Out-String -Width 120", Vars);
         var text = Assert.Single(table.Output).ToString()!;
         Assert.Matches(@"Name\s+Kind\s+Status\s+Target", text);

@@ -11,7 +11,7 @@ namespace MaasImages.PowerShell.Tests;
 /// </summary>
 public sealed class IoFailureCmdletTests() : ServedSampleTests("maasimages-io-")
 {
-    private const string GaOnly = "Get-MaasImageVersion -Source $url -Release noble -Arch amd64 -Subarch ga-24.04 -Latest";
+    private const string GaOnly = "Get-MaasImageVersion -Source $url -Keyring $keyring -Release noble -Arch amd64 -Subarch ga-24.04 -Latest";
 
     private static ErrorRecord Failure(PowerShellSession.Result result) => Assert.Single(result.Errors);
 
@@ -84,7 +84,7 @@ public sealed class IoFailureCmdletTests() : ServedSampleTests("maasimages-io-")
     public void Inodes_running_out_while_building_a_snapshot_is_InsufficientDiskSpace_and_leaves_no_half_snapshot()
     {
         using var mount = Mount.Tmpfs(Destination, "size=4m,nr_inodes=200");
-        var first = Session.Run("Get-MaasImageVersion -Source $url -Release noble -Arch amd64 -Latest | Save-MaasImage -Path $dest", Vars);
+        var first = Session.Run("Get-MaasImageVersion -Source $url -Keyring $keyring -Release noble -Arch amd64 -Latest | Save-MaasImage -Path $dest", Vars);
         Assert.Empty(first.Errors);
         var current = new FileInfo(Path.Combine(Destination, "current")).LinkTarget;
 
@@ -110,7 +110,7 @@ public sealed class IoFailureCmdletTests() : ServedSampleTests("maasimages-io-")
     [MountFact]
     public void A_root_link_that_cannot_be_made_on_a_read_only_snapshot_says_read_only_not_no_symlinks()
     {
-        Assert.Empty(Session.Run("Install-MaasBootloader -Source $url -Path $dest -Type pxe -WarningAction SilentlyContinue", Vars).Errors);
+        Assert.Empty(Session.Run("Install-MaasBootloader -Source $url -Keyring $keyring -Path $dest -Type pxe -WarningAction SilentlyContinue", Vars).Errors);
         var snapshot = new DirectoryInfo(Path.Combine(Destination, "current")).ResolveLinkTarget(returnFinalTarget: true)!.FullName;
         File.Delete(Path.Combine(snapshot, "chain.c32"));
         using var mount = Mount.ReadOnlyBind(snapshot);

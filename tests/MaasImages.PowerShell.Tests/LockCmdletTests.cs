@@ -10,7 +10,7 @@ public sealed class LockCmdletTests() : ServedSampleTests("maasimages-lock-")
     [Fact]
     public async Task New_MaasBootLink_waits_while_another_run_holds_the_destination()
     {
-        Assert.Empty(Session.Run("Install-MaasBootloader -Source $url -Path $dest -Type uefi", Vars).Errors);
+        Assert.Empty(Session.Run("Install-MaasBootloader -Source $url -Keyring $keyring -Path $dest -Type uefi", Vars).Errors);
         var link = Path.Combine(Destination, "current", "bootx64.efi");
         File.Delete(link);
 

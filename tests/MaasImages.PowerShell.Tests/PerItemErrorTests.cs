@@ -15,7 +15,7 @@ namespace MaasImages.PowerShell.Tests;
 public sealed class PerItemErrorTests() : ServedSampleTests("maasimages-peritem-")
 {
     private const string NobleHweKernel = "noble/amd64/20250718/hwe-24.04/generic/boot-kernel";
-    private const string Select = "Get-MaasImageVersion -Source $url -Release noble -Arch amd64";
+    private const string Select = "Get-MaasImageVersion -Source $url -Keyring $keyring -Release noble -Arch amd64";
 
     private string Current => Path.Combine(Destination, "current");
 
@@ -98,7 +98,7 @@ public sealed class PerItemErrorTests() : ServedSampleTests("maasimages-peritem-
     public void Install_a_bootloader_whose_archive_404s_is_one_error_and_the_others_are_installed()
     {
         Server.Faults.Add("bootloaders/uefi/arm64/*", Fault.Status(404), count: -1);
-        var result = Session.Run("$installed = Install-MaasBootloader -Source $url -Path $dest -PassThru -WarningAction SilentlyContinue; $?; $installed", Vars);
+        var result = Session.Run("$installed = Install-MaasBootloader -Source $url -Keyring $keyring -Path $dest -PassThru -WarningAction SilentlyContinue; $?; $installed", Vars);
 
         var error = Assert.Single(result.Errors);
         Assert.StartsWith("DownloadFailed,", error.FullyQualifiedErrorId, StringComparison.Ordinal);

@@ -4,7 +4,10 @@ using System.Management.Automation.Runspaces;
 
 namespace MaasImages.PowerShell.Tests;
 
-/// <summary>An in-process PowerShell runspace with the module imported from the test output folder.</summary>
+/// <summary>
+/// An in-process PowerShell runspace with the module imported from the test output folder, and
+/// <c>$keyring</c> set to the sample stream's key for scripts to pass as <c>-Keyring</c>.
+/// </summary>
 public sealed class PowerShellSession : IDisposable
 {
     private readonly Runspace _runspace;
@@ -15,6 +18,7 @@ public sealed class PowerShellSession : IDisposable
         state.ImportPSModule(Path.Combine(AppContext.BaseDirectory, "MaasImages.psd1"));
         _runspace = RunspaceFactory.CreateRunspace(state);
         _runspace.Open();
+        _runspace.SessionStateProxy.SetVariable("keyring", SampleKeyring.PublicKey);
     }
 
     public static string RepoRoot { get; } = FindRoot();

@@ -13,7 +13,7 @@ public sealed class SaveCmdletTests() : ServedSampleTests("maasimages-save-")
         // A gate the test controls: the squashfs is held half-way until a child bar has been shown.
         var release = new TaskCompletionSource();
         Server.Faults.Add("*squashfs", Fault.Hold(20_000, release.Task));
-        using var ps = Session.Create("Get-MaasImageVersion -Source $url -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
+        using var ps = Session.Create("Get-MaasImageVersion -Source $url -Keyring $keyring -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
         ps.Streams.Progress.DataAdded += (_, e) =>
         {
             if (ps.Streams.Progress[e.Index] is { ParentActivityId: 1, RecordType: ProgressRecordType.Processing }) release.TrySetResult();
@@ -35,7 +35,7 @@ public sealed class SaveCmdletTests() : ServedSampleTests("maasimages-save-")
     {
         var never = new TaskCompletionSource(); // a gate the test controls: the squashfs is still downloading when stopped
         Server.Faults.Add("*squashfs", Fault.Hold(10_000, never.Task));
-        using var ps = Session.Create("Get-MaasImageVersion -Source $url -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
+        using var ps = Session.Create("Get-MaasImageVersion -Source $url -Keyring $keyring -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
         var pending = ps.BeginInvoke();
         var partial = Path.Combine(Destination, "cache");
         // Waits for a state, not for a time (the download is held, so it cannot finish first); the deadline only turns a hang into a failure.
@@ -55,7 +55,7 @@ public sealed class SaveCmdletTests() : ServedSampleTests("maasimages-save-")
 
         // The next run continues the partial with a Range request.
         Server.Faults.Clear();
-        var result = Session.Run("Get-MaasImageVersion -Source $url -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
+        var result = Session.Run("Get-MaasImageVersion -Source $url -Keyring $keyring -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $dest", Vars);
         Assert.Empty(result.Errors);
         Assert.Contains(Server.Requests, r => r.Path.EndsWith("squashfs", StringComparison.Ordinal) && r.Range is not null && r.Status == 206);
         Assert.True(File.Exists(Path.Combine(Destination, "current", "maas.meta")));
@@ -65,7 +65,7 @@ public sealed class SaveCmdletTests() : ServedSampleTests("maasimages-save-")
     [Fact]
     public void WhatIf_reports_the_plan_and_touches_nothing()
     {
-        var result = Session.Run("Get-MaasImageVersion -Source $url -Release jammy -Latest | Save-MaasImage -Path $dest -WhatIf -PassThru", Vars);
+        var result = Session.Run("Get-MaasImageVersion -Source $url -Keyring $keyring -Release jammy -Latest | Save-MaasImage -Path $dest -WhatIf -PassThru", Vars);
         Assert.Empty(result.Errors);
         Assert.Empty(result.Output);
         Assert.False(Directory.Exists(Destination));
@@ -76,7 +76,7 @@ public sealed class SaveCmdletTests() : ServedSampleTests("maasimages-save-")
     public void A_relative_path_is_resolved_against_the_powershell_location_and_PassThru_emits_saved_images()
     {
         Directory.CreateDirectory(Destination);
-        var result = Session.Run("Set-Location $dest; Get-MaasImageVersion -Source $url -Release noble -Arch arm64 -Latest | Save-MaasImage ./br -PassThru", Vars);
+        var result = Session.Run("Set-Location $dest; Get-MaasImageVersion -Source $url -Keyring $keyring -Release noble -Arch arm64 -Latest | Save-MaasImage ./br -PassThru", Vars);
         Assert.Empty(result.Errors);
         var saved = result.Objects<MaasSavedImage>();
         Assert.Equal(2, saved.Length);
@@ -88,7 +88,7 @@ public sealed class SaveCmdletTests() : ServedSampleTests("maasimages-save-")
     public void Engine_failures_end_the_command_with_their_stable_id()
     {
         Server.Faults.Add("*boot-kernel", Fault.Status(404), count: -1);
-        var result = Session.Run("try { Get-MaasImageVersion -Source $url -Release noble -Arch arm64 -Latest | Save-MaasImage -Path $dest -ErrorAction Stop } catch { $_.FullyQualifiedErrorId; $_.CategoryInfo.Category }", Vars);
+        var result = Session.Run("try { Get-MaasImageVersion -Source $url -Keyring $keyring -Release noble -Arch arm64 -Latest | Save-MaasImage -Path $dest -ErrorAction Stop } catch { $_.FullyQualifiedErrorId; $_.CategoryInfo.Category }", Vars);
         Assert.StartsWith("DownloadFailed,", result.Output[0].ToString(), StringComparison.Ordinal);
         Assert.Equal(nameof(ErrorCategory.ConnectionError), result.Output[1].ToString());
     }

@@ -27,6 +27,11 @@ public sealed class NewMaasBootLinkCommand : AsyncPSCmdlet
     [ValidateNotNullOrEmpty]
     public string? LiteralPath { get; set; }
 
+    /// <summary>Seconds to wait for another run that holds the destination (the same default as the other writers).</summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; } = TransferParameters.DefaultLockTimeoutSec;
+
     /// <summary>Replace a regular file or folder that sits where a link belongs.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -86,7 +91,7 @@ public sealed class NewMaasBootLinkCommand : AsyncPSCmdlet
     private async Task MakeLinksAsync(string folder, CancellationToken cancellationToken)
     {
         // Like the other writers: never while Save-MaasImage or Install-MaasBootloader builds or switches a snapshot.
-        using var destinationLock = await DestinationLock.AcquireAsync(LockFolder(folder), TimeSpan.FromSeconds(60), EmitWarning, cancellationToken)
+        using var destinationLock = await DestinationLock.AcquireAsync(LockFolder(folder), TimeSpan.FromSeconds(LockTimeoutSec), EmitWarning, cancellationToken)
             .ConfigureAwait(false);
         var changes = BootLinkMaker.Plan(folder, Force.IsPresent);
         try

@@ -6,8 +6,9 @@ namespace MaasImages.PowerShell.Infrastructure;
 /// <summary>
 /// The one home of the transfer parameters Save-MaasImage and Install-MaasBootloader share
 /// (-MaximumRetryCount, -RetryIntervalSec, -StallTimeoutSec, -LockTimeoutSec, -Proxy,
-/// -ProxyCredential): their defaults and how they become engine options. The two cmdlets have
-/// different bases, so each declares the parameters with these defaults (a test checks they agree).
+/// -ProxyCredential; New-MaasBootLink takes -LockTimeoutSec): their defaults and how they become
+/// engine options. The cmdlets have different bases, so each declares the parameters with these
+/// defaults (a test checks they agree).
 /// </summary>
 internal static class TransferParameters
 {
