@@ -21,6 +21,8 @@
         'Save-MaasImage'
         'Install-MaasBootloader'
         'New-MaasBootLink'
+        'Get-MaasBootSnapshot'
+        'Restore-MaasBootResource'
     )
     VariablesToExport    = @()
     AliasesToExport      = @('New-MaasBootLinks')

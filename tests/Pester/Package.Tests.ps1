@@ -79,7 +79,7 @@ Describe 'The module manifest' {
     }
 
     It 'exports everything by name, nothing by wildcard' {
-        $Manifest.CmdletsToExport | Should -Be @('Get-MaasStream', 'Get-MaasImageVersion', 'Save-MaasImage', 'Install-MaasBootloader', 'New-MaasBootLink')
+        $Manifest.CmdletsToExport | Should -Be @('Get-MaasStream', 'Get-MaasImageVersion', 'Save-MaasImage', 'Install-MaasBootloader', 'New-MaasBootLink', 'Get-MaasBootSnapshot', 'Restore-MaasBootResource')
         $Manifest.AliasesToExport | Should -Be @('New-MaasBootLinks')
         , $Manifest.FunctionsToExport | Should -BeOfType [object[]]
         $Manifest.FunctionsToExport | Should -HaveCount 0

@@ -115,10 +115,12 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
                 return [];
             }
         }
-        foreach (var (_, file) in _files) Record(file);
+        foreach (var (image, file) in _files) Record(image, file);
         await SaveMetadataAsync(observer, cancellationToken).ConfigureAwait(false);
         if (_options.Prune && failures.Count == 0) Prune(log);
         else if (_options.Prune) log("Not pruning: some items could not be saved, so their older versions stay.");
+        if (_options.KeepVersions > 0 && failures.Count == 0) KeepNewestVersions(_options.KeepVersions, log);
+        else if (_options.KeepVersions > 0) log("Not applying -KeepVersions: some items could not be saved, so their older versions stay.");
         SaveState();
 
         var downloaded = fetched.ToDictionary(r => r.Item.Destination, r => r.BytesDownloaded, StringComparer.Ordinal);
@@ -149,21 +151,56 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     {
         var selected = _files.Select(f => f.File.Path).ToHashSet(StringComparer.Ordinal);
         foreach (var path in _state.Where(e => e.Value.KindOf(e.Key) == _kind && !selected.Contains(e.Key)).Select(e => e.Key).ToList())
+            RemoveFile(path, $"Pruned {path}.", log);
+    }
+
+    /// <summary>
+    /// -KeepVersions: of each product of this run's kind, the files of every version but the
+    /// <paramref name="keep"/> newest (ordinal version names, as the stream orders them) go, unless
+    /// a kept version or this run uses the same path. Files recorded before versions were recorded
+    /// are never attributed to a version, so never removed.
+    /// </summary>
+    private void KeepNewestVersions(int keep, Action<string> log)
+    {
+        var recorded = _state.Where(e => e.Value.KindOf(e.Key) == _kind && e.Value.Product is not null && e.Value.Version is not null).ToList();
+        var selected = _images.Select(i => (i.ProductName, i.VersionName)).ToHashSet();
+        var doomed = new List<(string Product, string Version)>();
+        foreach (var product in recorded.GroupBy(e => e.Value.Product!, StringComparer.Ordinal))
         {
-            var local = LocalPath(path);
-            if (NoFollow.FindLinkBelow(_root, local) is not null) continue; // never delete through a link
-            if (File.Exists(local) || NoFollow.IsLink(local)) File.Delete(local);
-            _state.Remove(path);
-            log($"Pruned {path}.");
-            for (var dir = Path.GetDirectoryName(local); dir is not null && dir.Length > _root.Length && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any(); dir = Path.GetDirectoryName(dir))
-                Directory.Delete(dir);
+            var versions = product.Select(e => e.Value.Version!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            // What this run saved stays, even an older version chosen on purpose.
+            doomed.AddRange(versions.Take(Math.Max(0, versions.Count - keep)).Select(v => (product.Key, v)).Where(pv => !selected.Contains(pv)));
+        }
+        var doomedSet = doomed.ToHashSet();
+        var stillUsed = _files.Select(f => f.File.Path)
+            .Concat(_state.Where(e => !(e.Value.Product is { } p && e.Value.Version is { } v && doomedSet.Contains((p, v)))).Select(e => e.Key))
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var (product, version) in doomed)
+        {
+            var paths = recorded.Where(e => e.Value.Product == product && e.Value.Version == version).Select(e => e.Key).ToList();
+            // A path a kept version also uses stays (and stays recorded).
+            foreach (var path in paths.Where(p => !stillUsed.Contains(p)))
+                RemoveFile(path, $"Removed {path} (-KeepVersions {keep}).", log);
+            log($"Removed {product} {version}: -KeepVersions {keep} keeps the {keep} newest version(s) of each product.");
         }
     }
 
-    private void Record(MaasImageFile file)
+    /// <summary>Deletes a recorded file (never through a link) and the folders it leaves empty.</summary>
+    private void RemoveFile(string path, string message, Action<string> log)
+    {
+        var local = LocalPath(path);
+        if (NoFollow.FindLinkBelow(_root, local) is not null) return; // never delete through a link
+        if (File.Exists(local) || NoFollow.IsLink(local)) File.Delete(local);
+        _state.Remove(path);
+        log(message);
+        for (var dir = Path.GetDirectoryName(local); dir is not null && dir.Length > _root.Length && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any(); dir = Path.GetDirectoryName(dir))
+            Directory.Delete(dir);
+    }
+
+    private void Record(MaasImageVersion image, MaasImageFile file)
     {
         var info = new FileInfo(LocalPath(file.Path));
-        if (info.Exists) _state[file.Path] = new FileRecord(file.Sha256, file.Size, info.LastWriteTimeUtc.Ticks, _kind);
+        if (info.Exists) _state[file.Path] = new FileRecord(file.Sha256, file.Size, info.LastWriteTimeUtc.Ticks, _kind, image.ProductName, image.VersionName);
     }
 
     private string LocalPath(string relative) => Path.Combine(_root, relative.Replace('/', Path.DirectorySeparatorChar));
@@ -177,8 +214,10 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         File.Move(temporary, path, overwrite: true);
     }
 
+    /// <param name="Product">The product and version the file was saved for (absent in records of earlier versions of this module).</param>
     internal sealed record FileRecord(string Sha256, long Size, long Modified,
-        [property: JsonConverter(typeof(JsonStringEnumConverter<MaasContentKind>))] MaasContentKind? Kind = null)
+        [property: JsonConverter(typeof(JsonStringEnumConverter<MaasContentKind>))] MaasContentKind? Kind = null,
+        string? Product = null, string? Version = null)
     {
         /// <summary>Records written before kinds were recorded: bootloaders are the archives under bootloaders/ (images.maas.io's layout).</summary>
         public MaasContentKind KindOf(string path) =>

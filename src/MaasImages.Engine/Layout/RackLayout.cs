@@ -151,7 +151,7 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
             log($"'{CurrentName}' now points to {Path.GetFileName(snapshot)}.");
             foreach (var dropped in Dropped()) log($"Pruned {dropped}.");
         }
-        RackSnapshots.CleanUp(_root, snapshot, log);
+        RackSnapshots.CleanUp(_root, snapshot, log, _options.KeepSnapshots, _currentSnapshot, observer.OnWarning);
         return Results(snapshot, fetched);
     }
 

@@ -87,9 +87,17 @@ internal static class RackSnapshots
     public static string Build(string root, string? currentSnapshot, Action<string> log, Action<SnapshotDraft> fill, bool copyOnly = false)
     {
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        var name = SnapshotPrefix + stamp;
-        for (int n = 1; new[] { "", BuildingPrefix, DeletingPrefix }.Any(prefix => Directory.Exists(Path.Combine(root, prefix + name))); n++)
-            name = $"{SnapshotPrefix}{stamp}-{n}";
+        // A second snapshot in the same second sorts after every one of that second (-n above any
+        // used), so the name order stays the order they were made in (retention and -Previous rely on it).
+        var sameSecond = Directory.EnumerateDirectories(root, $"*{SnapshotPrefix}{stamp}*")
+            .Select(dir => Path.GetFileName(dir)!)
+            .Select(dir => dir.StartsWith(BuildingPrefix, StringComparison.Ordinal) ? dir[BuildingPrefix.Length..]
+                : dir.StartsWith(DeletingPrefix, StringComparison.Ordinal) ? dir[DeletingPrefix.Length..] : dir)
+            .Where(dir => dir.StartsWith(SnapshotPrefix + stamp, StringComparison.Ordinal) && Age(dir).Created is not null)
+            .Select(dir => Age(dir).Sequence)
+            .DefaultIfEmpty(-1)
+            .Max();
+        var name = sameSecond < 0 ? SnapshotPrefix + stamp : $"{SnapshotPrefix}{stamp}-{sameSecond + 1}";
         var building = Path.Combine(root, BuildingPrefix + name);
         Directory.CreateDirectory(building);
         var draft = new SnapshotDraft(root, building, new FilePlacer(log, copyOnly),
@@ -168,29 +176,69 @@ internal static class RackSnapshots
 
     /// <summary>
     /// After a run (also one that changed nothing), under the lock: every snapshot but
-    /// <paramref name="keep"/> goes, with what interrupted runs left (half-built or half-deleted
-    /// snapshots, temporary <c>current</c> links, stale reference records), then every cache file
-    /// that no kept snapshot references by name. Partials stay for resume.
+    /// <paramref name="keep"/> and the <paramref name="keepSnapshots"/> newest others goes, with
+    /// what interrupted runs left (half-built or half-deleted snapshots, temporary <c>current</c>
+    /// links, stale reference records), then every cache file that no kept snapshot references by
+    /// name. Partials stay for resume. <paramref name="previousCurrent"/> is what <c>current</c>
+    /// served before the run: removing a snapshot newer than it (one a restore went back from) is
+    /// a warning, never silent.
     /// </summary>
-    public static void CleanUp(string root, string keep, Action<string> log)
+    public static void CleanUp(string root, string keep, Action<string> log, int keepSnapshots = 0, string? previousCurrent = null, Action<string>? warn = null)
     {
-        RemoveOldSnapshots(root, keep, log);
+        RemoveOldSnapshots(root, keep, keepSnapshots, previousCurrent, log, warn ?? log);
         RemoveTemporaryCurrentLinks(root);
         RemoveStaleReferenceRecords(root);
         RemoveUnreferencedCache(root, log);
     }
 
     /// <summary>
-    /// Snapshots but <paramref name="keep"/>, half-built ones, and half-removed ones. A snapshot is
-    /// first renamed out of the way, so one a kill interrupts never looks like a whole snapshot.
+    /// The snapshots of <paramref name="root"/>: real folders named <c>snapshot-*</c> (never a
+    /// link), newest first by the UTC time in their name, then by the <c>-n</c> suffix a second
+    /// snapshot in the same second gets. Names without a time come last.
     /// </summary>
-    private static void RemoveOldSnapshots(string root, string keep, Action<string> log)
+    public static IReadOnlyList<string> Snapshots(string root)
     {
+        if (!Directory.Exists(root)) return [];
+        return Directory.EnumerateDirectories(root, SnapshotPrefix + "*")
+            .Where(dir => !NoFollow.IsLink(dir))
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .OrderByDescending(name => Age(name).Created ?? DateTime.MinValue)
+            .ThenByDescending(name => Age(name).Sequence)
+            .ThenByDescending(name => name, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>When a snapshot was made, from its name (<c>snapshot-YYYYmmdd-HHMMSS[-n]</c>, UTC, as MAAS names them).</summary>
+    public static (DateTime? Created, int Sequence) Age(string name)
+    {
+        if (!name.StartsWith(SnapshotPrefix, StringComparison.Ordinal)) return (null, 0);
+        var rest = name[SnapshotPrefix.Length..];
+        if (rest.Length < 15 || !DateTime.TryParseExact(rest[..15], "yyyyMMdd-HHmmss", CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var created)) return (null, 0);
+        if (rest.Length == 15) return (created, 0);
+        return rest[15] == '-' && int.TryParse(rest[16..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? (created, n) : (null, 0);
+    }
+
+    /// <summary>
+    /// Snapshots but <paramref name="keep"/> and the retained ones, half-built ones, and half-removed
+    /// ones. A snapshot is first renamed out of the way, so one a kill interrupts never looks like a
+    /// whole snapshot.
+    /// </summary>
+    private static void RemoveOldSnapshots(string root, string keep, int keepSnapshots, string? previousCurrent, Action<string> log, Action<string> warn)
+    {
+        var keptName = Path.GetFileName(Path.TrimEndingDirectorySeparator(keep));
+        var all = Snapshots(root);
+        var retained = all.Where(name => name != keptName).Take(Math.Max(0, keepSnapshots)).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in retained) log($"Kept the snapshot {name} (-KeepSnapshots {keepSnapshots}).");
+        var previousName = previousCurrent is null ? null : Path.GetFileName(Path.TrimEndingDirectorySeparator(previousCurrent));
+        var previousIndex = previousName is null ? -1 : all.ToList().IndexOf(previousName);
         foreach (var dir in Directory.EnumerateDirectories(root).ToList())
         {
             var name = Path.GetFileName(dir);
-            if (dir == keep || !(name.StartsWith(SnapshotPrefix, StringComparison.Ordinal) || name.StartsWith(BuildingPrefix, StringComparison.Ordinal)
+            if (name == keptName || retained.Contains(name) || !(name.StartsWith(SnapshotPrefix, StringComparison.Ordinal) || name.StartsWith(BuildingPrefix, StringComparison.Ordinal)
                 || name.StartsWith(DeletingPrefix, StringComparison.Ordinal))) continue;
+            var newerThanRestored = previousIndex > 0 && all.Take(previousIndex).Contains(name, StringComparer.Ordinal);
             if (NoFollow.IsLink(dir))
             {
                 NoFollow.DeleteTree(dir); // the link only: what it points to is not ours
@@ -206,8 +254,12 @@ internal static class RackSnapshots
                 TestPause.At(TestPause.Cleanup);
             }
             NoFollow.DeleteTree(doomed);
-            log(name.StartsWith(SnapshotPrefix, StringComparison.Ordinal) ? $"Removed the old snapshot {name}."
-                : $"Removed {name}, left by an interrupted run.");
+            if (newerThanRestored)
+                warn($"Removed the snapshot {name}, newer than {previousName} that '{CurrentName}' was restored to: -KeepSnapshots {keepSnapshots} keeps " +
+                     $"{(keepSnapshots == 0 ? "no snapshot" : $"only the {keepSnapshots} newest snapshot(s)")} besides '{CurrentName}'. Pass a larger -KeepSnapshots to keep it.");
+            else
+                log(name.StartsWith(SnapshotPrefix, StringComparison.Ordinal) ? $"Removed the old snapshot {name}."
+                    : $"Removed {name}, left by an interrupted run.");
         }
     }
 

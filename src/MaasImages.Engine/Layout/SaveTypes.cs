@@ -20,6 +20,10 @@ public sealed class SaveOptions
     public bool Force { get; init; }
     /// <summary>Mirror: remove files of versions no longer selected. Rack: drop images not in this selection.</summary>
     public bool Prune { get; init; }
+    /// <summary>Rack: previous snapshots kept besides <c>current</c> after a run (0: MAAS's behaviour, only <c>current</c>).</summary>
+    public int KeepSnapshots { get; init; }
+    /// <summary>Mirror: versions kept per product, the newest (0: no limit); older versions' files are removed.</summary>
+    public int KeepVersions { get; init; }
     public TransferOptions Transfer { get; init; } = new();
     /// <summary>How long to wait for another run holding the destination.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(60);

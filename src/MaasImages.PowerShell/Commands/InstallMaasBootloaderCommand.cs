@@ -115,6 +115,11 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Rack: previous snapshots kept besides current after the switch (default 0: only current, as MAAS).</summary>
+    [Parameter]
+    [ValidateRange(0, 1000)]
+    public int KeepSnapshots { get; set; }
+
     /// <summary>Emit a MaasBootloader per installed bootloader.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -122,6 +127,7 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
         ResolveKeyring();
+        LayoutParameters.EnsureFits(this, Layout, MyInvocation.BoundParameters);
         _destination = DestinationPaths.Resolve(this, Path, LiteralPath);
         return Task.CompletedTask;
     }
@@ -160,6 +166,7 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
             Destination = _destination!,
             Layout = Layout,
             Force = Force.IsPresent,
+            KeepSnapshots = KeepSnapshots,
             LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
             Transfer = TransferParameters.Options(ThrottleLimit, MaximumRetryCount, RetryIntervalSec, StallTimeoutSec, Force.IsPresent, Proxy, ProxyCredential),
         };

@@ -52,6 +52,16 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
     [Parameter]
     public SwitchParameter Prune { get; set; }
 
+    /// <summary>Rack: previous snapshots kept besides current after the switch (default 0: only current, as MAAS).</summary>
+    [Parameter]
+    [ValidateRange(0, 1000)]
+    public int KeepSnapshots { get; set; }
+
+    /// <summary>Mirror: the newest versions kept per product (default 0: no limit); older versions' files are removed.</summary>
+    [Parameter]
+    [ValidateRange(0, 1000)]
+    public int KeepVersions { get; set; }
+
     /// <summary>Emit a MaasSavedImage per image.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -88,6 +98,7 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
+        LayoutParameters.EnsureFits(this, Layout, MyInvocation.BoundParameters);
         _destination = DestinationPaths.Resolve(this, Path, LiteralPath);
         return Task.CompletedTask;
     }
@@ -111,6 +122,8 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
             Layout = Layout,
             Force = Force.IsPresent,
             Prune = Prune.IsPresent,
+            KeepSnapshots = KeepSnapshots,
+            KeepVersions = KeepVersions,
             LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
             Transfer = TransferParameters.Options(ThrottleLimit, MaximumRetryCount, RetryIntervalSec, StallTimeoutSec, Force.IsPresent, Proxy, ProxyCredential),
         };

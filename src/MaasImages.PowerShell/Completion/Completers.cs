@@ -40,3 +40,27 @@ public sealed class SubarchCompleter : ValueCompleter
 {
     protected override IEnumerable<string> Values => CompletionCatalog.Subarches;
 }
+
+/// <summary>The snapshot names of the boot-resources folder given with -Path (read from disk, newest first).</summary>
+public sealed class SnapshotNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        if (fakeBoundParameters?["Path"] is not string path || path.Length == 0) return [];
+        var typed = (wordToComplete ?? string.Empty).Trim('\'', '"');
+        try
+        {
+            var root = System.IO.Path.GetFullPath(path);
+            return Engine.Inventory.BootSnapshots.List(root)
+                .Where(s => s.Name.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
+                .Select(s => new CompletionResult(s.Name, s.Name, CompletionResultType.ParameterValue,
+                    $"{s.Name}{(s.IsCurrent ? " (current)" : "")}: {s.ImageCount} image(s), {s.BootloaderCount} bootloader(s)"))
+                .ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return []; // completion never fails the command line
+        }
+    }
+}

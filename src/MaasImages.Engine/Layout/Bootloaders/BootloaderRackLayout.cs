@@ -148,7 +148,7 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
             RackSnapshots.SwitchCurrent(_root, snapshot);
             observer.OnMessage($"'{RackSnapshots.CurrentName}' now points to {Path.GetFileName(snapshot)}.");
         }
-        RackSnapshots.CleanUp(_root, snapshot, observer.OnMessage);
+        RackSnapshots.CleanUp(_root, snapshot, observer.OnMessage, _options.KeepSnapshots, _currentSnapshot, observer.OnWarning);
         return _products.Select(product =>
         {
             var folder = Path.Combine(snapshot, BootloaderSelection.Folder(product));
