@@ -93,7 +93,7 @@ Describe 'The module manifest' {
         $result = Invoke-ChildPwsh -Script (Get-ListingScript "'$env:MAASIMAGES_TEST_MODULE'")
         $result.ExitCode | Should -Be 0 -Because $result.Output
         (ConvertFrom-LastJsonLine $result.Output).Commands |
-            Should -Be @('Get-MaasImageVersion', 'Get-MaasStream', 'Install-MaasBootloader', 'New-MaasBootLink', 'New-MaasBootLinks', 'Save-MaasImage')
+            Should -Be @('Get-MaasBootSnapshot', 'Get-MaasImageVersion', 'Get-MaasStream', 'Install-MaasBootloader', 'New-MaasBootLink', 'New-MaasBootLinks', 'Restore-MaasBootResource', 'Save-MaasImage')
     }
 }
 
