@@ -14,9 +14,9 @@ public sealed class SnapshotCmdletTests() : ServedSampleTests("maasimages-snapsh
     private void SaveTwoVersions()
     {
         var result = Session.Run(
-            "Get-MaasImageVersion -Source $url -Release jammy -Arch amd64 -VersionName 20250701 | Save-MaasImage -Path $dest -KeepSnapshots 2; " +
-            "Install-MaasBootloader -Source $url -Path $dest -KeepSnapshots 2 -Type uefi; " +
-            "Get-MaasImageVersion -Source $url -Release jammy -Arch amd64 -VersionName 20250718 | Save-MaasImage -Path $dest -KeepSnapshots 2", Vars);
+            "Get-MaasImageVersion -Source $url -Keyring $keyring -Release jammy -Arch amd64 -VersionName 20250701 | Save-MaasImage -Path $dest -KeepSnapshots 2; " +
+            "Install-MaasBootloader -Source $url -Keyring $keyring -Path $dest -KeepSnapshots 2 -Type uefi; " +
+            "Get-MaasImageVersion -Source $url -Keyring $keyring -Release jammy -Arch amd64 -VersionName 20250718 | Save-MaasImage -Path $dest -KeepSnapshots 2", Vars);
         Assert.Empty(result.Errors);
     }
 
@@ -73,7 +73,7 @@ public sealed class SnapshotCmdletTests() : ServedSampleTests("maasimages-snapsh
     [InlineData("-Previous", "SnapshotNotFound")]
     public void Refusals_carry_their_error_id_and_change_nothing(string arguments, string errorId)
     {
-        var saved = Session.Run("Get-MaasImageVersion -Source $url -Release jammy -Arch amd64 -Latest | Save-MaasImage -Path $dest", Vars);
+        var saved = Session.Run("Get-MaasImageVersion -Source $url -Keyring $keyring -Release jammy -Arch amd64 -Latest | Save-MaasImage -Path $dest", Vars);
         Assert.Empty(saved.Errors);
         var before = CurrentTarget();
         foreach (var whatIf in new[] { "", " -WhatIf" })
@@ -90,11 +90,11 @@ public sealed class SnapshotCmdletTests() : ServedSampleTests("maasimages-snapsh
     [InlineData("Save-MaasImage -Path $dest -Layout Rack -KeepVersions 1", "KeepVersions")]
     public void A_retention_parameter_of_the_other_layout_is_LayoutParameterMismatch(string save, string parameter)
     {
-        var result = Session.Run($"try {{ Get-MaasImageVersion -Source $url -Release jammy -Arch amd64 -Latest | {save} }} catch {{ $_.FullyQualifiedErrorId; $_.TargetObject }}", Vars);
+        var result = Session.Run($"try {{ Get-MaasImageVersion -Source $url -Keyring $keyring -Release jammy -Arch amd64 -Latest | {save} }} catch {{ $_.FullyQualifiedErrorId; $_.TargetObject }}", Vars);
         Assert.StartsWith("LayoutParameterMismatch,", result.Output[0].ToString(), StringComparison.Ordinal);
         Assert.Equal(parameter, result.Output[1].ToString());
         Assert.False(Directory.Exists(Destination));
-        var install = Session.Run("try { Install-MaasBootloader -Source $url -Path $dest -Layout Mirror -KeepSnapshots 1 } catch { $_.FullyQualifiedErrorId }", Vars);
+        var install = Session.Run("try { Install-MaasBootloader -Source $url -Keyring $keyring -Path $dest -Layout Mirror -KeepSnapshots 1 } catch { $_.FullyQualifiedErrorId }", Vars);
         Assert.StartsWith("LayoutParameterMismatch,", Assert.Single(install.Output).ToString(), StringComparison.Ordinal);
     }
 
@@ -102,14 +102,14 @@ public sealed class SnapshotCmdletTests() : ServedSampleTests("maasimages-snapsh
     public void Mirror_KeepVersions_through_the_cmdlet_keeps_the_newest_version()
     {
         var result = Session.Run(
-            "Get-MaasImageVersion -Source $url -Release noble -Arch arm64 -Subarch ga-24.04 -VersionName 20250701 | Save-MaasImage -Path $dest -Layout Mirror; " +
-            "Get-MaasImageVersion -Source $url -Release noble -Arch arm64 -Subarch ga-24.04 -VersionName 20250718 | Save-MaasImage -Path $dest -Layout Mirror -KeepVersions 1 -Verbose", Vars);
+            "Get-MaasImageVersion -Source $url -Keyring $keyring -Release noble -Arch arm64 -Subarch ga-24.04 -VersionName 20250701 | Save-MaasImage -Path $dest -Layout Mirror; " +
+            "Get-MaasImageVersion -Source $url -Keyring $keyring -Release noble -Arch arm64 -Subarch ga-24.04 -VersionName 20250718 | Save-MaasImage -Path $dest -Layout Mirror -KeepVersions 1 -Verbose", Vars);
         Assert.Empty(result.Errors);
         Assert.False(Directory.Exists(Path.Combine(Destination, "noble/arm64/20250701")));
         Assert.True(File.Exists(Path.Combine(Destination, "noble/arm64/20250718/ga-24.04/generic/boot-kernel")));
         Assert.Contains(result.Verbose, v => v.StartsWith("Removed noble/arm64/20250701/ga-24.04/generic/boot-kernel (-KeepVersions 1)", StringComparison.Ordinal));
         // The mirror still reads as a stream, with the kept version's files.
-        var read = Session.Run("Get-MaasImageVersion -Source $dest -Release noble -Arch arm64 -Subarch ga-24.04 -Latest | ForEach-Object VersionName", Vars);
+        var read = Session.Run("Get-MaasImageVersion -Source $dest -Keyring $keyring -Release noble -Arch arm64 -Subarch ga-24.04 -Latest | ForEach-Object VersionName", Vars);
         Assert.Equal("20250718", Assert.Single(read.Output).ToString());
     }
 
