@@ -23,6 +23,7 @@
         'New-MaasBootLink'
         'Get-MaasBootSnapshot'
         'Restore-MaasBootResource'
+        'Get-MaasBootResource'
     )
     VariablesToExport    = @()
     AliasesToExport      = @('New-MaasBootLinks')

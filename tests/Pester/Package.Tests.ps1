@@ -79,7 +79,8 @@ Describe 'The module manifest' {
     }
 
     It 'exports everything by name, nothing by wildcard' {
-        $Manifest.CmdletsToExport | Should -Be @('Get-MaasStream', 'Get-MaasImageVersion', 'Save-MaasImage', 'Install-MaasBootloader', 'New-MaasBootLink', 'Get-MaasBootSnapshot', 'Restore-MaasBootResource')
+        $Manifest.CmdletsToExport | Should -Be @('Get-MaasStream', 'Get-MaasImageVersion', 'Save-MaasImage', 'Install-MaasBootloader', 'New-MaasBootLink', 'Get-MaasBootSnapshot',
+            'Restore-MaasBootResource', 'Get-MaasBootResource')
         $Manifest.AliasesToExport | Should -Be @('New-MaasBootLinks')
         , $Manifest.FunctionsToExport | Should -BeOfType [object[]]
         $Manifest.FunctionsToExport | Should -HaveCount 0
@@ -93,7 +94,8 @@ Describe 'The module manifest' {
         $result = Invoke-ChildPwsh -Script (Get-ListingScript "'$env:MAASIMAGES_TEST_MODULE'")
         $result.ExitCode | Should -Be 0 -Because $result.Output
         (ConvertFrom-LastJsonLine $result.Output).Commands |
-            Should -Be @('Get-MaasBootSnapshot', 'Get-MaasImageVersion', 'Get-MaasStream', 'Install-MaasBootloader', 'New-MaasBootLink', 'New-MaasBootLinks', 'Restore-MaasBootResource', 'Save-MaasImage')
+            Should -Be @('Get-MaasBootResource', 'Get-MaasBootSnapshot', 'Get-MaasImageVersion', 'Get-MaasStream', 'Install-MaasBootloader', 'New-MaasBootLink',
+                'New-MaasBootLinks', 'Restore-MaasBootResource', 'Save-MaasImage')
     }
 }
 

@@ -16,6 +16,13 @@ internal static class ContentHash
     /// <summary>Test hook: counts the files hashed from here on in this async flow.</summary>
     internal static StrongBox<int> CountFilesHashed() => HashedCounter.Value = new StrongBox<int>();
 
+    /// <summary>SHA-256 of a (small) file, lower-case hex.</summary>
+    public static string Sha256Of(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+    }
+
     /// <summary>True when the file exists with the expected size (the hash is checked by <see cref="VerifyAsync"/>).</summary>
     public static bool HasSize(string path, long size)
     {

@@ -200,7 +200,8 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     private void Record(MaasImageVersion image, MaasImageFile file)
     {
         var info = new FileInfo(LocalPath(file.Path));
-        if (info.Exists) _state[file.Path] = new FileRecord(file.Sha256, file.Size, info.LastWriteTimeUtc.Ticks, _kind, image.ProductName, image.VersionName);
+        if (info.Exists) _state[file.Path] = new FileRecord(file.Sha256, file.Size, info.LastWriteTimeUtc.Ticks, _kind, image.ProductName, image.VersionName,
+            file.Uri.AbsoluteUri);
     }
 
     private string LocalPath(string relative) => Path.Combine(_root, relative.Replace('/', Path.DirectorySeparatorChar));
@@ -214,17 +215,15 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         File.Move(temporary, path, overwrite: true);
     }
 
-    /// <param name="Product">The product and version the file was saved for (absent in records of earlier versions of this module).</param>
-    internal sealed record FileRecord(string Sha256, long Size, long Modified,
-        [property: JsonConverter(typeof(JsonStringEnumConverter<MaasContentKind>))] MaasContentKind? Kind = null,
-        string? Product = null, string? Version = null)
+        if (info.Exists) _state[file.Path] = new FileRecord(file.Sha256, file.Size, info.LastWriteTimeUtc.Ticks, _kind, image.ProductName, image.VersionName,
+            file.Uri.AbsoluteUri);
     {
         /// <summary>Records written before kinds were recorded: bootloaders are the archives under bootloaders/ (images.maas.io's layout).</summary>
         public MaasContentKind KindOf(string path) =>
             Kind ?? (path.StartsWith("bootloaders/", StringComparison.Ordinal) ? MaasContentKind.Bootloaders : MaasContentKind.Images);
     }
 
-    private static Dictionary<string, FileRecord> LoadState(string path)
+    internal static Dictionary<string, FileRecord> LoadState(string path)
     {
         try
         {

@@ -174,7 +174,7 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
                 if (RealFolder(building, folder) is { } real) NoFollow.DeleteTree(real.FullName);
             }
             foreach (var (_, relative, file) in _placements)
-                draft.PlaceFromCache(file.Sha256, relative);
+                draft.PlaceFromCache(file.Sha256, relative, new CacheContent(file.Sha256, file.Size, file.Uri.AbsoluteUri, file.Path));
             RemoveEmptyFolders(building);
             RackSnapshots.WriteMeta(building, _newMeta);
         }, _options.CopyInsteadOfLinking);

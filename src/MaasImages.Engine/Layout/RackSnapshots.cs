@@ -382,11 +382,16 @@ internal static class RackSnapshots
     }
 }
 
-/// <summary>Which cache file (by name) each file of a snapshot is; Unknown: files whose source is not known.</summary>
+/// <summary>
+/// Which cache file (by name) each file of a snapshot is; Unknown: files whose source is not known;
+/// Content: per cache name, what was recorded when it was saved (its sha256, size and source), so
+/// Test-MaasBootResource can verify and repair it later.
+/// </summary>
 internal sealed class CacheReferences
 {
     public Dictionary<string, string> Files { get; init; } = new(StringComparer.Ordinal);
     public HashSet<string> Unknown { get; init; } = new(StringComparer.Ordinal);
+    public Dictionary<string, CacheContent> Content { get; init; } = new(StringComparer.Ordinal);
 
     public static CacheReferences Empty() => new();
 
@@ -394,19 +399,32 @@ internal sealed class CacheReferences
     {
         Files = new Dictionary<string, string>(Files ?? [], StringComparer.Ordinal),
         Unknown = new HashSet<string>(Unknown ?? [], StringComparer.Ordinal),
+        Content = new Dictionary<string, CacheContent>((Content ?? []).Where(kv => kv.Value is not null), StringComparer.Ordinal),
     };
 
     /// <summary>Only the entries whose file is still in <paramref name="snapshot"/>.</summary>
     public CacheReferences Existing(string snapshot)
     {
         bool Exists(string relative) => File.Exists(Path.Combine(snapshot, relative.Replace('/', Path.DirectorySeparatorChar)));
+        var files = Files.Where(kv => Exists(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var used = files.Values.ToHashSet(StringComparer.Ordinal);
         return new CacheReferences
         {
-            Files = Files.Where(kv => Exists(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
+            Files = files,
             Unknown = Unknown.Where(Exists).ToHashSet(StringComparer.Ordinal),
+            Content = Content.Where(kv => used.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
         };
     }
 }
+
+/// <summary>
+/// What a cache file is, recorded when it was saved: its sha256 and size (for an image file the
+/// sha256 is also its name; for a bootloader member, the member's own hash taken at extraction),
+/// and where it came from: the URL and stream-relative path of the file, or of the archive a
+/// member was extracted from (<paramref name="ArchiveSha256"/>, <paramref name="Member"/>).
+/// </summary>
+internal sealed record CacheContent(string Sha256, long Size, string? Source = null, string? SourcePath = null,
+    string? ArchiveSha256 = null, long? ArchiveSize = null, string? Member = null);
 
 /// <summary>A snapshot being built: its folder, and placement from the cache that records what it references.</summary>
 internal sealed class SnapshotDraft(string root, string folder, FilePlacer placer, CacheReferences carried)
@@ -415,11 +433,15 @@ internal sealed class SnapshotDraft(string root, string folder, FilePlacer place
     internal FilePlacer Placer { get; } = placer;
     internal CacheReferences References { get; } = carried;
 
-    /// <summary>Puts cache/<paramref name="cacheName"/> at <paramref name="relativePath"/> ('/'-separated) in the draft.</summary>
-    public void PlaceFromCache(string cacheName, string relativePath)
+    /// <summary>
+    /// Puts cache/<paramref name="cacheName"/> at <paramref name="relativePath"/> ('/'-separated) in
+    /// the draft; <paramref name="content"/>, when known, is recorded for later verification.
+    /// </summary>
+    public void PlaceFromCache(string cacheName, string relativePath, CacheContent? content = null)
     {
         Placer.Place(RackSnapshots.CachePath(root, cacheName), Path.Combine(Folder, relativePath.Replace('/', Path.DirectorySeparatorChar)));
         References.Files[relativePath] = cacheName;
         References.Unknown.Remove(relativePath);
+        if (content is not null) References.Content[cacheName] = content;
     }
 }

@@ -49,6 +49,18 @@ internal static class CompletionCatalog
         }
     }
 
+    /// <summary>What Get-MaasBootResource found on disk: offered next time too.</summary>
+    public static void Remember(IEnumerable<MaasImages.Engine.Inventory.MaasBootResource> resources)
+    {
+        foreach (var resource in resources.Where(r => r.Type == MaasImages.Engine.Inventory.MaasBootResourceType.Image))
+        {
+            Add(SeenReleases, resource.Release);
+            Add(SeenReleases, resource.ReleaseVersion);
+            Add(SeenArches, resource.Arch);
+            Add(SeenSubarches, resource.Subarch);
+        }
+    }
+
     private static void Add(ConcurrentDictionary<string, byte> set, string? value)
     {
         if (!string.IsNullOrEmpty(value)) set.TryAdd(value, 0);

@@ -27,6 +27,8 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
     private readonly List<(MaasImageVersion Product, MaasImageFile Archive)> _toExtract = [];
     /// <summary>Members already unpacked by an earlier run, per archive sha256.</summary>
     private readonly Dictionary<string, List<string>> _cachedMembers = new(StringComparer.Ordinal);
+    /// <summary>Members unpacked by this run, per cache name: their own sha256 and size, and the archive they came from.</summary>
+    private readonly Dictionary<string, CacheContent> _extracted = new(StringComparer.Ordinal);
 
     public BootloaderRackLayout(IReadOnlyList<MaasImageVersion> products, SaveOptions options, ArchiveLimits limits)
     {
@@ -166,7 +168,7 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
             var folder = Path.Combine(building, BootloaderSelection.Folder(product));
             NoFollow.DeleteTree(folder);
             foreach (var (relative, cacheName) in Placements(product))
-                draft.PlaceFromCache(cacheName, relative);
+                draft.PlaceFromCache(cacheName, relative, _extracted.GetValueOrDefault(cacheName)); // else carried from the current record
         }
         PreloaderConfigs.Write(building);
         RackSnapshots.WriteMeta(building, _newMeta);
@@ -241,7 +243,13 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
             throw;
         }
         foreach (var member in members)
-            File.Move(Path.Combine(temporary, member), RackSnapshots.CachePath(_root, CacheName(member, archive.Sha256)), overwrite: true);
+        {
+            var extracted = Path.Combine(temporary, member);
+            // Recorded now, from what the verified archive held: Test-MaasBootResource checks the served member against it.
+            _extracted[CacheName(member, archive.Sha256)] = new CacheContent(ContentHash.Sha256Of(extracted), new FileInfo(extracted).Length,
+                archive.Uri.AbsoluteUri, archive.Path, archive.Sha256, archive.Size, member);
+            File.Move(extracted, RackSnapshots.CachePath(_root, CacheName(member, archive.Sha256)), overwrite: true);
+        }
         NoFollow.DeleteTree(temporary);
         File.Delete(cachedArchive); // unpacked for good; its members are what snapshots link to
         log($"Unpacked {archive.Path}: {string.Join(", ", members)}.");

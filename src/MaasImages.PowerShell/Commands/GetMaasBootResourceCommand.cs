@@ -1,0 +1,69 @@
+using System.Management.Automation;
+using MaasImages.Engine.Inventory;
+using MaasImages.PowerShell.Completion;
+using MaasImages.PowerShell.Infrastructure;
+
+namespace MaasImages.PowerShell.Commands;
+
+/// <summary>
+/// Lists what is saved in a rack boot-resources tree or a mirror, from disk only: one object per
+/// image version and per bootloader, with its files and their recorded sha256.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "MaasBootResource", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(MaasBootResource))]
+public sealed class GetMaasBootResourceCommand : AsyncPSCmdlet
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    /// <summary>A boot-resources folder (or a snapshot, or current) or a mirror root. Wildcards allowed.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>The folder, taken literally.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string? LiteralPath { get; set; }
+
+    /// <summary>Image or Bootloader; both when absent.</summary>
+    [Parameter]
+    public MaasBootResourceType Type { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Os { get; set; }
+
+    /// <summary>Codename (jammy) or version number (22.04); wildcards allowed.</summary>
+    [Parameter(Position = 1)]
+    [ArgumentCompleter(typeof(ReleaseCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Release { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(ArchCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Arch { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(SubarchCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Subarch { get; set; }
+
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        var folder = DestinationPaths.Resolve(this, Path, LiteralPath);
+        var query = new BootResourceQuery { Os = Os ?? [], Release = Release ?? [], Arch = Arch ?? [], Subarch = Subarch ?? [],
+            Type = MyInvocation.BoundParameters.ContainsKey(nameof(Type)) ? Type : null };
+        return ListAsync(folder, query, cancellationToken);
+    }
+
+    private async Task ListAsync(string folder, BootResourceQuery query, CancellationToken cancellationToken)
+    {
+        var resources = await BootResourceInventory.GetAsync(folder, query, error => EmitError(ErrorRecords.From(error)), cancellationToken)
+            .ConfigureAwait(false);
+        CompletionCatalog.Remember(resources);
+        Emit(resources, enumerateCollection: true);
+    }
+}
