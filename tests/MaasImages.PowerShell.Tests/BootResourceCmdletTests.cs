@@ -9,8 +9,8 @@ public sealed class BootResourceCmdletTests() : ServedSampleTests("maasimages-in
     [Fact]
     public void Get_lists_what_Save_and_Install_wrote_and_filters_by_type_and_release()
     {
-        var saved = Session.Run("Get-MaasStream -Source $url | Get-MaasImageVersion -Arch amd64 -Latest | Save-MaasImage -Path $dest; " +
-                                "Get-MaasStream -Source $url | Install-MaasBootloader -Path $dest", Vars);
+        var saved = Session.Run("Get-MaasStream -Source $url -Keyring $keyring | Get-MaasImageVersion -Arch amd64 -Latest | Save-MaasImage -Path $dest; " +
+                                "Get-MaasStream -Source $url -Keyring $keyring | Install-MaasBootloader -Path $dest", Vars);
         Assert.Empty(saved.Errors);
 
         var all = Session.Run("Get-MaasBootResource -Path $dest", Vars);
@@ -39,10 +39,10 @@ public sealed class BootResourceCmdletTests() : ServedSampleTests("maasimages-in
     [Fact]
     public void Compare_Object_works_across_local_and_upstream_objects_by_property()
     {
-        Session.Run("Get-MaasStream -Source $url | Get-MaasImageVersion -Release noble -Arch arm64 -MaxVersions 2 | " +
+        Session.Run("Get-MaasStream -Source $url -Keyring $keyring | Get-MaasImageVersion -Release noble -Arch arm64 -MaxVersions 2 | " +
                     "Where-Object VersionName -eq 20250701 | Save-MaasImage -Path $dest -Layout Mirror", Vars);
         var result = Session.Run(
-            "$upstream = Get-MaasStream -Source $url | Get-MaasImageVersion -Release noble -Arch arm64 -Latest; " +
+            "$upstream = Get-MaasStream -Source $url -Keyring $keyring | Get-MaasImageVersion -Release noble -Arch arm64 -Latest; " +
             "Compare-Object (Get-MaasBootResource $dest) $upstream -Property ProductName, VersionName, Os, Release, Arch, Subarch, Kflavor, Label, ContentId |" +
             " Sort-Object SideIndicator, ProductName | ForEach-Object { \"$($_.SideIndicator) $($_.VersionName)\" }", Vars);
         Assert.Empty(result.Errors);
@@ -55,7 +55,7 @@ public sealed class BootResourceCmdletTests() : ServedSampleTests("maasimages-in
         var folder = Path.Combine(Destination, "boot[1]");
         var vars = Vars;
         vars["folder"] = folder;
-        Session.Run("Get-MaasStream -Source $url | Get-MaasImageVersion -Release noble -Arch amd64 -Subarch ga-* -Latest | Save-MaasImage -LiteralPath $folder", vars);
+        Session.Run("Get-MaasStream -Source $url -Keyring $keyring | Get-MaasImageVersion -Release noble -Arch amd64 -Subarch ga-* -Latest | Save-MaasImage -LiteralPath $folder", vars);
         var listed = Session.Run("Get-MaasBootResource -LiteralPath $folder", vars);
         Assert.Empty(listed.Errors);
         Assert.Single(listed.Objects<MaasBootResource>());
@@ -72,7 +72,7 @@ public sealed class BootResourceCmdletTests() : ServedSampleTests("maasimages-in
     [Fact]
     public void The_table_views_show_resources_and_their_files()
     {
-        Session.Run("Get-MaasStream -Source $url | Get-MaasImageVersion -Release noble -Arch amd64 -Subarch ga-* -Latest | Save-MaasImage -Path $dest", Vars);
+        Session.Run("Get-MaasStream -Source $url -Keyring $keyring | Get-MaasImageVersion -Release noble -Arch amd64 -Subarch ga-* -Latest | Save-MaasImage -Path $dest", Vars);
         var table = string.Join("\n", Session.Run("Get-MaasBootResource $dest | Out-String -Width 200", Vars).Output);
         Assert.Contains("TotalSize", table, StringComparison.Ordinal);
         Assert.Contains("ga-24.04", table, StringComparison.Ordinal);
