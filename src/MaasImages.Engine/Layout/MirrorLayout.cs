@@ -215,8 +215,11 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         File.Move(temporary, path, overwrite: true);
     }
 
-        if (info.Exists) _state[file.Path] = new FileRecord(file.Sha256, file.Size, info.LastWriteTimeUtc.Ticks, _kind, image.ProductName, image.VersionName,
-            file.Uri.AbsoluteUri);
+    /// <summary>A verified file: its sha256, size, mtime when verified, kind, and the URL it was fetched from (Test-MaasBootResource -Repair).</summary>
+    /// <param name="Product">The product and version the file was saved for (absent in records of earlier versions of this module).</param>
+    internal sealed record FileRecord(string Sha256, long Size, long Modified,
+        [property: JsonConverter(typeof(JsonStringEnumConverter<MaasContentKind>))] MaasContentKind? Kind = null,
+        string? Product = null, string? Version = null, string? Source = null)
     {
         /// <summary>Records written before kinds were recorded: bootloaders are the archives under bootloaders/ (images.maas.io's layout).</summary>
         public MaasContentKind KindOf(string path) =>
