@@ -81,9 +81,35 @@ public sealed class HostileStreamCmdletTests : IAsyncLifetime
         Edit("com.ubuntu.maas:stable:v3:download.json", "com.ubuntu.maas.stable:v3:boot:22.04:amd64:ga-22.04", "release", "../../..");
         var before = Fingerprint();
         var result = _session.Run(
-            "try { Get-MaasImageVersion -Source $url -SkipSignatureCheck | Save-MaasImage -Path $dest -ErrorAction Stop } catch { $_.FullyQualifiedErrorId }", Vars);
+            "try { Get-MaasImageVersion -Source $url -SkipSignatureCheck -ErrorAction Stop | Save-MaasImage -Path $dest -ErrorAction Stop } catch { $_.FullyQualifiedErrorId }", Vars);
         Assert.StartsWith("UnsafePath,", Assert.Single(result.Output).ToString(), StringComparison.Ordinal);
         Assert.Equal(before, Fingerprint());
         Assert.DoesNotContain(_server.Requests, r => r.Path.Contains("/20250", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("label", "../../..")]
+    [InlineData("release", "/etc")]
+    [InlineData("os", "a/b")]
+    [InlineData("subarch", "a\\b")]
+    [InlineData("arch", "")]
+    [InlineData("kflavor", ".")]
+    [InlineData("label", "x\u0000y")]
+    public void Get_MaasImageVersion_reports_a_product_with_a_hostile_name_and_lists_the_others(string property, string value)
+    {
+        const string Hostile = "com.ubuntu.maas.stable:v3:boot:22.04:amd64:ga-22.04";
+        Edit("com.ubuntu.maas:stable:v3:download.json", Hostile, property, value);
+        var result = _session.Run("Get-MaasImageVersion -Source $url -SkipSignatureCheck", Vars);
+
+        var error = Assert.Single(result.Errors); // one error for the product, not one per version
+        Assert.StartsWith("UnsafePath,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Contains("'streams/v1/com.ubuntu.maas:stable:v3:download.json'", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains($"of product '{Hostile}'", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains($"{property} '", error.Exception.Message, StringComparison.Ordinal);
+        var listed = result.Output.Select(o => (MaasImages.Engine.Streams.MaasImageVersion)o.BaseObject).ToList();
+        Assert.DoesNotContain(listed, v => v.ProductName == Hostile);
+        Assert.Contains(listed, v => v.ProductName == "com.ubuntu.maas.stable:v3:boot:22.04:amd64:hwe-22.04");
+        Assert.Contains(listed, v => v.ProductName == "com.ubuntu.maas.stable:v3:boot:24.04:arm64:ga-24.04");
+        Assert.Contains(listed, v => v.ProductName.StartsWith("com.ubuntu.maas.stable:centos-bases:", StringComparison.Ordinal));
     }
 }

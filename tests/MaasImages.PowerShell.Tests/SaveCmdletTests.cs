@@ -72,6 +72,29 @@ public sealed class SaveCmdletTests() : ServedSampleTests("maasimages-save-")
         Assert.DoesNotContain(Server.Requests, r => !r.Path.Contains("streams/", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Get-MaasImageVersion -Source $url -Release jammy -Latest | Save-MaasImage -Path $dest -WhatIf")]
+    [InlineData("Install-MaasBootloader -Source $url -Path $dest -WhatIf")]
+    public void WhatIf_in_the_rack_layout_reports_the_StaleMetadata_a_real_run_would(string script)
+    {
+        // The destination was saved from newer products documents than the stream now offers.
+        Directory.CreateDirectory(Destination);
+        var record = Path.Combine(Destination, ".maasimages-metadata.json");
+        File.WriteAllText(record, """
+            {"com.ubuntu.maas:stable:1:bootloader-download": "Thu, 01 Jan 2099 00:00:00 +0000",
+             "com.ubuntu.maas:stable:v3:download": "Thu, 01 Jan 2099 00:00:00 +0000"}
+            """);
+        var whatIf = Session.Run(script, Vars);
+        var error = Assert.Single(whatIf.Errors);
+        Assert.StartsWith("StaleMetadata,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Contains("Thu, 01 Jan 2099 00:00:00 GMT", error.Exception.Message, StringComparison.Ordinal);
+
+        var real = Session.Run(script.Replace(" -WhatIf", "", StringComparison.Ordinal), Vars);
+        Assert.Equal(error.Exception.Message, Assert.Single(real.Errors).Exception.Message);
+        Assert.Equal([".maasimages-metadata.json"], Directory.GetFileSystemEntries(Destination).Select(Path.GetFileName).Where(n => n != ".maasimages.lock"));
+        Assert.DoesNotContain(Server.Requests, r => !r.Path.Contains("streams/", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_relative_path_is_resolved_against_the_powershell_location_and_PassThru_emits_saved_images()
     {

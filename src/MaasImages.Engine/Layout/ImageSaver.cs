@@ -13,6 +13,7 @@ public static class ImageSaver
         ArgumentNullException.ThrowIfNull(options);
         EnsureSafeNames(images, options);
         Platform.DestinationCheck.Ensure(options.Destination);
+        LayoutJob.RefuseStaleMetadata(options, images);
         return options.Layout == SaveLayout.Rack ? new RackLayout(images, options).Summary() : new MirrorLayout(images, options, MaasContentKind.Images).Summary();
     }
 

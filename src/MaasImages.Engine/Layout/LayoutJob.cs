@@ -18,6 +18,16 @@ internal interface ILayoutJob<TResult>
 /// </summary>
 internal static class LayoutJob
 {
+    /// <summary>
+    /// StaleMetadata for a rack destination saved from newer products documents, unless -Force; a
+    /// mirror's layout checks its own documents when it is planned. Also called by the -WhatIf plans,
+    /// so they report the refusal a real run would.
+    /// </summary>
+    public static void RefuseStaleMetadata(SaveOptions options, IReadOnlyList<MaasImageVersion> images)
+    {
+        if (options.Layout == SaveLayout.Rack) RackMetadataDates.EnsureNotStale(options.Destination, images, options.Force);
+    }
+
     /// <remarks>
     /// I/O failures on the destination end the run with a stable id (DestinationNotWritable,
     /// InsufficientDiskSpace) instead of a raw exception; what is on disk stays consistent
@@ -31,12 +41,11 @@ internal static class LayoutJob
         {
             using var destinationLock = await DestinationLock.AcquireAsync(options.Destination, options.LockTimeout, observer.OnWarning, cancellationToken)
                 .ConfigureAwait(false);
-            var rack = options.Layout == SaveLayout.Rack;
-            if (rack) RackMetadataDates.EnsureNotStale(options.Destination, images, options.Force);
+            RefuseStaleMetadata(options, images);
             var job = plan();
             TransferEngine.EnsureFreeSpace(options.Destination, job.Downloads);
             var result = await job.SaveAsync(new TransferEngine(options.Transfer, observer), observer, cancellationToken).ConfigureAwait(false);
-            if (rack) RackMetadataDates.Record(options.Destination, images, options.Force);
+            if (options.Layout == SaveLayout.Rack) RackMetadataDates.Record(options.Destination, images, options.Force);
             return result;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException && IoFailures.Translate(e, options.Destination) is not null)

@@ -1,3 +1,4 @@
+using MaasImages.Engine.Errors;
 using MaasImages.Engine.Security;
 using MaasImages.Engine.Streams;
 
@@ -6,26 +7,27 @@ namespace MaasImages.Engine.Layout;
 /// <summary>
 /// Products-document values that become folder or file names under a destination (rack-layout.md
 /// "Tree", maas.meta keys) are checked before anything is planned, fetched or deleted: one hostile
-/// value such as <c>../../..</c> must never reach outside the destination.
+/// value such as <c>../../..</c> must never reach outside the destination. Listings leave such
+/// versions out (<see cref="KeepSafe"/>), so what Get-MaasImageVersion shows can be saved.
 /// </summary>
-internal static class LayoutNames
+public static class LayoutNames
 {
     /// <summary>Checked wherever they are set, in either layout (a mirror is read by MAAS, which lays them out).</summary>
     private static readonly string[] NameProperties =
         ["os", "arch", "subarch", "kflavor", "release", "label", MaasMeta.BootloaderTypeKey, "kernel_snap", "gadget_snap"];
 
     /// <summary>An image in the rack layout: os/arch/subarch/release/label (subarch and kflavor default to generic).</summary>
-    public static readonly string[] RackImageFolders = ["os", "arch", "release", "label"];
+    internal static readonly string[] RackImageFolders = ["os", "arch", "release", "label"];
 
     /// <summary>A bootloader in the rack layout: bootloader/&lt;bootloader-type&gt;/&lt;arch&gt;.</summary>
-    public static readonly string[] RackBootloaderFolders = [MaasMeta.BootloaderTypeKey, "arch"];
+    internal static readonly string[] RackBootloaderFolders = [MaasMeta.BootloaderTypeKey, "arch"];
 
     /// <summary>
     /// Throws UnsafePath, naming document, product and property, for the first value of
     /// <paramref name="versions"/> that cannot be one folder or file name; <paramref name="required"/>
     /// properties must also be present.
     /// </summary>
-    public static void EnsureSafe(IEnumerable<MaasImageVersion> versions, IReadOnlyCollection<string> required)
+    internal static void EnsureSafe(IEnumerable<MaasImageVersion> versions, IReadOnlyCollection<string> required)
     {
         foreach (var version in versions)
         {
@@ -44,6 +46,33 @@ internal static class LayoutNames
             foreach (var property in required)
                 if (!version.Properties.ContainsKey(property)) PathSafety.EnsureSafeSegment(null, document, product, property);
         }
+    }
+
+    /// <summary>
+    /// For a listing: the versions every name of which can be laid out, in order. Each other one is
+    /// left out and reported through <paramref name="refuse"/> as UnsafePath (naming document,
+    /// product and property), once per distinct problem: a product-wide value is one error, not
+    /// one per version.
+    /// </summary>
+    public static IReadOnlyList<MaasImageVersion> KeepSafe(IEnumerable<MaasImageVersion> versions, Action<MaasImagesException> refuse)
+    {
+        ArgumentNullException.ThrowIfNull(versions);
+        ArgumentNullException.ThrowIfNull(refuse);
+        var safe = new List<MaasImageVersion>();
+        var told = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var version in versions)
+        {
+            try
+            {
+                EnsureSafe([version], []);
+                safe.Add(version);
+            }
+            catch (UnsafePathException error)
+            {
+                if (told.Add(error.Message)) refuse(error);
+            }
+        }
+        return safe;
     }
 
     private static void CheckNames(IReadOnlyDictionary<string, string> properties, string document, string product, string where)

@@ -36,7 +36,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         _root = options.Destination;
         _images = images.DistinctBy(i => (i.ProductName, i.VersionName)).ToList();
         // Before anything is fetched: one stream per root, and never older metadata than saved.
-        _stream = MirrorMetadata.SingleStream(_root, _images);
+        _stream = MirrorMetadata.SingleStream(_root, _images, options.Force);
         if (_stream is not null)
             MirrorMetadata.EnsureNotStale(_root, _images.Select(i => i.Document).OfType<DocumentBytes>().Append(_stream.IndexDocument), options.Force);
         _state = LoadState(Path.Combine(_root, StateFile));
@@ -95,6 +95,9 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     public async Task<IReadOnlyList<MaasSavedImage>> SaveAsync(TransferEngine engine, ITransferObserver observer, CancellationToken cancellationToken)
     {
         Action<string> log = observer.OnMessage;
+        // Every form of the metadata is read and checked against what the mirror holds before any
+        // file is hashed or fetched: a stale other form stops the run with nothing downloaded.
+        var metadata = await GatherMetadataAsync(observer, cancellationToken).ConfigureAwait(false);
         // Present but never verified (or -Force): hash once; a wrong file is fetched again.
         var wrong = await ContentHash.VerifyAsync(_toVerify.DistinctBy(v => v.Destination, StringComparer.Ordinal).ToList(), observer, cancellationToken).ConfigureAwait(false);
         _downloads.AddRange(wrong);
@@ -116,7 +119,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
             }
         }
         foreach (var (image, file) in _files) Record(image, file);
-        await SaveMetadataAsync(observer, cancellationToken).ConfigureAwait(false);
+        MirrorMetadata.Write(_root, metadata, observer.OnMessage);
         if (_options.Prune && failures.Count == 0) Prune(log);
         else if (_options.Prune) log("Not pruning: some items could not be saved, so their older versions stay.");
         if (_options.KeepVersions > 0 && failures.Count == 0) KeepNewestVersions(_options.KeepVersions, log);
@@ -137,14 +140,15 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     /// The index and every products document it names, unchanged: the index cannot be edited
     /// without breaking its signature, so the mirror must hold all it names to stay a readable
     /// stream (documents are small; only selected files are downloaded). The bytes written are the
-    /// bytes verified (see <see cref="MirrorMetadata"/>), never a second fetch.
+    /// bytes verified (see <see cref="MirrorMetadata"/>), never a second fetch. StaleMetadata for
+    /// any of them (the forms not read yet included) before anything else is fetched.
     /// </summary>
-    private async Task SaveMetadataAsync(ITransferObserver observer, CancellationToken cancellationToken)
+    private async Task<List<DocumentBytes>> GatherMetadataAsync(ITransferObserver observer, CancellationToken cancellationToken)
     {
-        if (_stream is null) return;
+        if (_stream is null) return [];
         var documents = await MirrorMetadata.GatherAsync(_stream, _images, observer.OnWarning, cancellationToken).ConfigureAwait(false);
         MirrorMetadata.EnsureNotStale(_root, documents, _options.Force);
-        MirrorMetadata.Write(_root, documents, observer.OnMessage);
+        return documents;
     }
 
     private void Prune(Action<string> log)

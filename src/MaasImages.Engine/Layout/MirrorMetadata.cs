@@ -17,11 +17,19 @@ internal static class MirrorMetadata
     private static readonly string[] IndexForms = ["streams/v1/index.sjson", "streams/v1/index.json"];
 
     /// <summary>
-    /// The one stream <paramref name="images"/> come from. Images of streams with other content ids,
-    /// or a mirror root whose index lists none of the stream's content ids (another stream), are
-    /// <c>StreamMismatch</c>: one root serves one stream, and its index must not be overwritten.
+    /// The one stream <paramref name="images"/> come from, once the mirror root is known to hold
+    /// no other (<c>StreamMismatch</c>, nothing overwritten: one root serves one stream).
     /// </summary>
-    public static MaasStream? SingleStream(string root, IReadOnlyList<MaasImageVersion> images)
+    /// <remarks>
+    /// The same stream means: the root's index is this stream's index document (the same path, in
+    /// its <c>.sjson</c> or <c>.json</c> form — an index under another name, such as
+    /// <c>index.sjson</c> when the stream is read from <c>other.sjson</c>, is another stream), and
+    /// it lists no content id the stream no longer lists. Upstream adding a content id over time is
+    /// the same stream. A content id gone (candidate saved over stable, even when the bootloader ids
+    /// are shared) is refused unless -Force says upstream really dropped it; a root with no content id
+    /// in common, or another index name, is refused even with -Force: that is never the same stream.
+    /// </remarks>
+    public static MaasStream? SingleStream(string root, IReadOnlyList<MaasImageVersion> images, bool force)
     {
         var streams = images.Select(i => i.Stream).Distinct().ToList();
         if (streams.Count == 0) return null;
@@ -35,21 +43,39 @@ internal static class MirrorMetadata
         }
         // The newest reading of the stream provides the index.
         var stream = streams.OrderByDescending(s => s.Updated ?? DateTimeOffset.MinValue).First();
-        foreach (var form in IndexForms.Append(stream.IndexPath).Distinct(StringComparer.Ordinal))
+        var ownForms = Forms(stream.IndexPath).ToList();
+        foreach (var form in IndexForms.Concat(ownForms).Distinct(StringComparer.Ordinal))
         {
             var local = LocalPath(root, form);
-            var saved = LocalDocument.IndexContentIds(local);
-            if (saved is null || saved.Count == 0 || saved.Any(ids.Contains)) continue;
+            if (LocalDocument.IndexContentIds(local) is not { } saved) continue; // absent or unreadable: nothing to keep
+            if (!ownForms.Contains(form, StringComparer.Ordinal))
+            {
+                throw new StreamMismatchException(
+                    $"'{local}' is the index of another stream: stream '{stream.Name}' is read from '{stream.IndexPath}', and a mirror root serves one stream. " +
+                    "Nothing was written: save this stream into its own folder.", local);
+            }
+            var dropped = saved.Where(id => !ids.Contains(id)).ToList();
+            if (dropped.Count == 0) continue; // the same content ids, or upstream added some
+            var added = ids.Where(id => !saved.Contains(id, StringComparer.Ordinal)).Order(StringComparer.Ordinal).ToList();
+            var differs = $"'{local}' lists content ids stream '{stream.Name}' ({stream.Uri}) does not: {string.Join(", ", dropped)}" +
+                (added.Count > 0 ? $"; the stream lists {string.Join(", ", added)} instead" : "") + ".";
+            if (dropped.Count == saved.Count)
+            {
+                throw new StreamMismatchException(
+                    $"{differs} It is the index of another stream (no content id in common). Nothing was written: save this stream into its own folder.", local);
+            }
+            if (force) continue;
             throw new StreamMismatchException(
-                $"'{local}' is the index of another stream (content ids {string.Join(", ", saved)}), not of '{stream.Name}' " +
-                $"({string.Join(", ", ids)}). Nothing was overwritten: save this stream into its own folder.", local);
+                $"{differs} Saving would replace the index of another stream (candidate over stable?). Nothing was written: save this stream into " +
+                "its own folder, or, if upstream really dropped those content ids, pass -Force to replace the index.", local);
         }
         return stream;
     }
 
     /// <summary>
-    /// Refuses documents older than the copy already in the mirror (<c>StaleMetadata</c>, naming
-    /// both dates) unless <paramref name="force"/>: the documents themselves remember what was saved.
+    /// Refuses documents older than the copy already in the mirror, in either form (<c>.sjson</c> or
+    /// <c>.json</c>), as <c>StaleMetadata</c> naming both dates, unless <paramref name="force"/>: the
+    /// documents themselves remember what was saved.
     /// </summary>
     public static void EnsureNotStale(string root, IEnumerable<DocumentBytes> documents, bool force)
     {
@@ -57,9 +83,11 @@ internal static class MirrorMetadata
         foreach (var document in documents)
         {
             if (document.Updated is not { } offered) continue;
-            var local = LocalPath(root, document.Path);
-            if (LocalDocument.Updated(local) is { } saved && offered < saved)
-                throw new StaleMetadataException(document.Path, offered, saved, root);
+            foreach (var form in Forms(document.Path))
+            {
+                if (LocalDocument.Updated(LocalPath(root, form)) is { } saved && offered < saved)
+                    throw new StaleMetadataException(document.Path, offered, saved, root);
+            }
         }
     }
 
@@ -102,6 +130,9 @@ internal static class MirrorMetadata
             log($"Saved metadata {document.Path} ({document.Raw.Length:N0} bytes{(document.DetachedSignature is null ? "" : ", with its .gpg")}).");
         }
     }
+
+    /// <summary>The document itself, then its other form.</summary>
+    private static IEnumerable<string> Forms(string path) => OtherForms(path).Prepend(path);
 
     /// <summary>X.json for X.sjson and X.sjson for X.json.</summary>
     private static IEnumerable<string> OtherForms(string indexPath)

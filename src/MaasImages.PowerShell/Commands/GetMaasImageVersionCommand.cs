@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MaasImages.Engine.Errors;
+using MaasImages.Engine.Layout;
 using MaasImages.Engine.Streams;
 using MaasImages.PowerShell.Completion;
 using MaasImages.PowerShell.Infrastructure;
@@ -123,7 +124,9 @@ public sealed class GetMaasImageVersionCommand : StreamReadingCmdlet
             try
             {
                 EmitVerbose($"Reading {content.Path}");
-                var versions = await StreamClient.GetImageVersionsAsync(stream, content, _query!, cancellationToken).ConfigureAwait(false);
+                // A version with a value that cannot be a folder name is an UnsafePath error of its own, never listed (nor saved).
+                var versions = LayoutNames.KeepSafe(await StreamClient.GetImageVersionsAsync(stream, content, _query!, cancellationToken).ConfigureAwait(false),
+                    EmitError);
                 CompletionCatalog.Remember(versions);
                 // One hand-over to the pipeline thread per document, not per image: a real
                 // products document holds thousands of versions.

@@ -1,4 +1,5 @@
 using MaasImages.Engine.Layout;
+using MaasImages.Engine.Layout.Bootloaders;
 using MaasImages.Engine.Security;
 using MaasImages.Engine.Streams;
 using MaasImages.Engine.Tests.Support;
@@ -74,6 +75,186 @@ public sealed class MetadataSafetyTests : IAsyncLifetime
                 "\"updated\": \"[^\"]*\"", $"\"updated\": \"{updated}\""));
         }
         StreamSigner.SignAll(_served, Key.Value);
+    }
+
+    /// <summary>Re-signs the served stream with the .json forms (and their .gpg) dated <paramref name="updated"/>; the .sjson forms keep theirs.</summary>
+    private void ServeJsonFormsDated(string updated)
+    {
+        foreach (var doc in StreamSigner.Products.Append(TempStream.Index))
+        {
+            _served.Write(doc, System.Text.RegularExpressions.Regex.Replace(_served.Read(doc),
+                "\"updated\": \"[^\"]*\"", $"\"updated\": \"{updated}\""));
+            _served.Write(doc + ".gpg", Key.Value.DetachSign(File.ReadAllBytes(_served.PathOf(doc))));
+        }
+    }
+
+    /// <summary>Everything in the destination but the lock file (which a refused run may take and leave).</summary>
+    private SortedDictionary<string, string> Fingerprint()
+    {
+        var tree = TreeFingerprint.Of(Root);
+        tree.Remove(".maasimages.lock");
+        return tree;
+    }
+
+    /// <summary>Requests since the last reset for anything but metadata (images, bootloader archives).</summary>
+    private List<string> PayloadRequests() =>
+        _server.Requests.Select(r => r.Path).Where(p => !p.StartsWith("/streams/v1/", StringComparison.Ordinal)).ToList();
+
+    /// <summary>The served stream as another stream would publish it: the v3 content id becomes candidate's; the others stay.</summary>
+    private void ServeV3AsCandidate()
+    {
+        foreach (var doc in new[] { TempStream.Index, TempStream.V3Products })
+            _served.Write(doc, _served.Read(doc).Replace("\"com.ubuntu.maas:stable:v3:download\"", "\"com.ubuntu.maas:candidate:v3:download\"", StringComparison.Ordinal));
+        StreamSigner.SignAll(_served, Key.Value);
+    }
+
+    private async Task<List<MaasImageVersion>> SelectFrom(string source, string release = "jammy")
+    {
+        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, source), new StreamReadOptions { KeyringPath = _keyring }, CancellationToken.None);
+        var v3 = stream.Contents.Single(c => c.ContentId.EndsWith(":v3:download", StringComparison.Ordinal));
+        return (await StreamClient.GetImageVersionsAsync(stream, v3, new ImageQuery { Release = [release], Arch = ["amd64"], MaxVersions = 1 },
+            CancellationToken.None)).ToList();
+    }
+
+    [Fact]
+    public async Task A_mirror_refuses_another_stream_sharing_some_content_ids_unless_forced_and_nothing_changes()
+    {
+        await Save(await Select(), Options(SaveLayout.Mirror));
+        var before = Fingerprint();
+
+        ServeV3AsCandidate(); // the bootloader and centos ids are still the same: only v3 differs
+        var candidate = await Select("noble");
+        _server.ResetCounters();
+        var error = await Assert.ThrowsAsync<StreamMismatchException>(() => Save(candidate, Options(SaveLayout.Mirror)));
+        Assert.Equal("StreamMismatch", error.ErrorId);
+        Assert.Contains("does not: com.ubuntu.maas:stable:v3:download; the stream lists com.ubuntu.maas:candidate:v3:download instead", error.Message, StringComparison.Ordinal);
+        Assert.Contains("its own folder", error.Message, StringComparison.Ordinal);
+        Assert.Contains("-Force", error.Message, StringComparison.Ordinal);
+        TreeFingerprint.AssertSame(before, Fingerprint(), "the mirror");
+        Assert.Empty(PayloadRequests());
+        // -WhatIf reports the same refusal.
+        Assert.Throws<StreamMismatchException>(() => ImageSaver.Plan(candidate, Options(SaveLayout.Mirror)));
+
+        // -Force: upstream really dropped the id, the index is replaced.
+        await Save(candidate, Options(SaveLayout.Mirror, force: true));
+        Assert.Equal(File.ReadAllBytes(_served.PathOf("streams/v1/index.sjson")), Mirrored("streams/v1/index.sjson"));
+    }
+
+    [Fact]
+    public async Task A_mirror_accepts_its_stream_when_upstream_adds_a_content_id()
+    {
+        var full = _served.Read(TempStream.Index);
+        _served.EditJson(TempStream.Index, index => index["index"]!.AsObject().Remove("com.ubuntu.maas:stable:centos-bases-download"));
+        StreamSigner.SignAll(_served, Key.Value);
+        await Save(await Select(), Options(SaveLayout.Mirror));
+        Assert.DoesNotContain("centos-bases-download", File.ReadAllText(Path.Combine(Root, "streams", "v1", "index.sjson")), StringComparison.Ordinal);
+
+        _served.Write(TempStream.Index, full); // upstream publishes a new content id
+        StreamSigner.SignAll(_served, Key.Value);
+        var noble = await Select("noble");
+        Assert.Equal(noble.Count, (await Save(noble, Options(SaveLayout.Mirror))).Count);
+        Assert.Equal(File.ReadAllBytes(_served.PathOf("streams/v1/index.sjson")), Mirrored("streams/v1/index.sjson"));
+        Assert.Equal(File.ReadAllBytes(_served.PathOf(TempStream.CentosProducts)), Mirrored(TempStream.CentosProducts));
+    }
+
+    [Fact]
+    public async Task A_mirror_refuses_a_stream_read_from_another_index_name_even_forced()
+    {
+        await Save(await Select(), Options(SaveLayout.Mirror));
+        var before = Fingerprint();
+        // The same documents under another index name: a second stream in one root.
+        File.Copy(_served.PathOf("streams/v1/index.sjson"), _served.PathOf("streams/v1/other.sjson"));
+        var other = await SelectFrom(_server.BaseUri.AbsoluteUri + "streams/v1/other.sjson", "noble");
+        Assert.Equal("streams/v1/other.sjson", other[0].Stream.IndexPath);
+
+        _server.ResetCounters();
+        var error = await Assert.ThrowsAsync<StreamMismatchException>(() => Save(other, Options(SaveLayout.Mirror, force: true)));
+        Assert.Contains("index.sjson' is the index of another stream", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'streams/v1/other.sjson'", error.Message, StringComparison.Ordinal);
+        TreeFingerprint.AssertSame(before, Fingerprint(), "the mirror");
+        Assert.Empty(PayloadRequests());
+    }
+
+    [Fact]
+    public async Task A_stale_other_metadata_form_is_refused_before_any_file_is_fetched()
+    {
+        await Save(await Select(), Options(SaveLayout.Mirror));
+        var before = Fingerprint();
+
+        ServeJsonFormsDated(OlderDate); // the .sjson the stream is read from is current; the .json beside it went back
+        var noble = await Select("noble");
+        _server.ResetCounters();
+        var error = await Assert.ThrowsAsync<StaleMetadataException>(() => Save(noble, Options(SaveLayout.Mirror)));
+        Assert.Contains("Mon, 02 Jun 2025 08:00:00 GMT", error.Message, StringComparison.Ordinal);
+        Assert.Empty(PayloadRequests());
+        TreeFingerprint.AssertSame(before, Fingerprint(), "the mirror");
+    }
+
+    [Fact]
+    public async Task A_mirror_holding_only_the_other_form_refuses_older_metadata_in_the_plan()
+    {
+        await Save(await Select(), Options(SaveLayout.Mirror));
+        foreach (var doc in StreamSigner.Products.Append(TempStream.Index))
+            File.Delete(Path.Combine(Root, Path.ChangeExtension(doc, ".sjson"))); // only the .json forms stay
+
+        ServeDated(OlderDate);
+        var older = await Select("noble");
+        var error = Assert.Throws<StaleMetadataException>(() => ImageSaver.Plan(older, Options(SaveLayout.Mirror)));
+        Assert.Contains("Fri, 18 Jul 2025 10:15:30 GMT", error.Message, StringComparison.Ordinal);
+        _server.ResetCounters();
+        await Assert.ThrowsAsync<StaleMetadataException>(() => Save(older, Options(SaveLayout.Mirror)));
+        Assert.Empty(PayloadRequests());
+        ImageSaver.Plan(older, Options(SaveLayout.Mirror, force: true));
+    }
+
+    [Fact]
+    public async Task Rack_WhatIf_reports_the_StaleMetadata_a_real_run_would()
+    {
+        await Save(await Select(), Options(SaveLayout.Rack));
+        ServeDated(OlderDate);
+        var older = await Select("noble");
+        var error = Assert.Throws<StaleMetadataException>(() => ImageSaver.Plan(older, Options(SaveLayout.Rack)));
+        Assert.Contains("Mon, 02 Jun 2025 08:00:00 GMT", error.Message, StringComparison.Ordinal);
+        Assert.False(ImageSaver.Plan(older, Options(SaveLayout.Rack, force: true)).NothingChanged);
+    }
+
+    private async Task<IReadOnlyList<MaasImageVersion>> SelectBootloaders()
+    {
+        var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, _server.BaseUri.AbsoluteUri),
+            new StreamReadOptions { KeyringPath = _keyring }, CancellationToken.None);
+        Assert.True(stream.Verified);
+        return await BootloaderInstaller.SelectAsync(stream, new BootloaderQuery(), _ => { }, CancellationToken.None);
+    }
+
+    [Theory]
+    [InlineData(SaveLayout.Rack)]
+    [InlineData(SaveLayout.Mirror)]
+    public async Task Install_MaasBootloader_refuses_an_older_signed_bootloader_document_unless_forced(SaveLayout layout)
+    {
+        await BootloaderInstaller.InstallAsync(await SelectBootloaders(), Options(layout), new RecordingObserver(), CancellationToken.None);
+        var before = Fingerprint();
+
+        ServeDated(OlderDate); // genuinely signed, valid, but older: a replay
+        var older = await SelectBootloaders();
+        Assert.All(older, b => Assert.Equal("Mon, 02 Jun 2025 08:00:00 GMT", b.Document!.Updated!.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        _server.ResetCounters();
+        var error = await Assert.ThrowsAsync<StaleMetadataException>(() =>
+            BootloaderInstaller.InstallAsync(older, Options(layout), new RecordingObserver(), CancellationToken.None));
+        Assert.Equal("StaleMetadata", error.ErrorId);
+        Assert.Contains("bootloader-download", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Mon, 02 Jun 2025 08:00:00 GMT", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Fri, 18 Jul 2025 10:15:28 GMT", error.Message, StringComparison.Ordinal);
+        Assert.Empty(PayloadRequests());
+        TreeFingerprint.AssertSame(before, Fingerprint(), "the destination");
+        Assert.Throws<StaleMetadataException>(() => BootloaderInstaller.Plan(older, Options(layout))); // -WhatIf too
+
+        await BootloaderInstaller.InstallAsync(older, Options(layout, force: true), new RecordingObserver(), CancellationToken.None);
+        if (layout == SaveLayout.Rack)
+            Assert.Contains($"\"com.ubuntu.maas:stable:1:bootloader-download\": \"{OlderDate}\"",
+                File.ReadAllText(Path.Combine(Root, RackMetadataDates.FileName)), StringComparison.Ordinal);
+        else
+            Assert.Equal(File.ReadAllBytes(_served.PathOf("streams/v1/com.ubuntu.maas:stable:1:bootloader-download.sjson")),
+                Mirrored("streams/v1/com.ubuntu.maas:stable:1:bootloader-download.sjson"));
     }
 
     [Fact]
