@@ -73,8 +73,8 @@ public sealed class SaveCmdletTests() : ServedSampleTests("maasimages-save-")
     }
 
     [Theory]
-    [InlineData("Get-MaasImageVersion -Source $url -Release jammy -Latest | Save-MaasImage -Path $dest -WhatIf")]
-    [InlineData("Install-MaasBootloader -Source $url -Path $dest -WhatIf")]
+    [InlineData("Get-MaasImageVersion -Source $url -Keyring $keyring -Release jammy -Latest | Save-MaasImage -Path $dest -WhatIf")]
+    [InlineData("Install-MaasBootloader -Source $url -Keyring $keyring -Path $dest -WhatIf")]
     public void WhatIf_in_the_rack_layout_reports_the_StaleMetadata_a_real_run_would(string script)
     {
         // The destination was saved from newer products documents than the stream now offers.
