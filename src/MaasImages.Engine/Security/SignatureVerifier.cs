@@ -15,7 +15,8 @@ public sealed record SignerInfo(string KeyId, string Fingerprint, string UserId,
 /// keyrings"): exactly one signature, SHA-2 digests only, and for cleartext the <c>Hash:</c> header
 /// must name the digest the signature uses; the key is RSA of 2048 bits or more or EdDSA, in the
 /// keyring, not expired, not revoked, and a subkey must be bound to its primary with the signing
-/// flag; the signature itself must not have expired.
+/// flag and a back-signature (cross-certified), its expiry read from that binding; the signature
+/// itself must not have expired.
 /// </summary>
 public static class SignatureVerifier
 {
@@ -97,19 +98,11 @@ public static class SignatureVerifier
         var (key, ring) = found;
         var primary = ring.GetPublicKey();
         RequireAcceptedAlgorithm(key, document, keyId);
-        if (key.KeyId != primary.KeyId) RequireSigningSubkey(key, primary, document, keyId);
+        if (key.KeyId != primary.KeyId) RequireSigningSubkey(key, primary, signature, document, keyId);
         else RequireSigningFlag(primary, document, keyId);
         foreach (var k in new[] { key, primary }.Distinct())
-        {
             if (k.HasRevocation()) throw new SignatureInvalidException(document, keyId, $"key {Keyring.Fingerprint(k)} is revoked.");
-            var validSeconds = k.GetValidSeconds();
-            if (validSeconds > 0)
-            {
-                var expires = k.CreationTime.AddSeconds(validSeconds);
-                if (expires < DateTime.UtcNow || expires < signature.CreationTime)
-                    throw new SignatureInvalidException(document, keyId, $"key {Keyring.Fingerprint(k)} expired on {expires:u}.");
-            }
-        }
+        RequireUnexpired(primary, primary.GetValidSeconds(), signature, document, keyId);
         var signatureLifetime = signature.GetHashedSubPackets()?.GetSignatureExpirationTime() ?? 0;
         if (signatureLifetime > 0)
         {
@@ -148,30 +141,80 @@ public static class SignatureVerifier
     }
 
     /// <summary>
-    /// A subkey signs for its primary only when the primary bound it (a good subkey-binding
-    /// signature) with the signing flag: an encryption subkey must not be usable to sign.
+    /// A subkey signs for its primary only through the newest binding signature (0x18) the primary
+    /// really made for it. That binding must carry the signing flag (an encryption subkey must not
+    /// sign) and a valid back-signature: an embedded primary-key binding signature (0x19) made by
+    /// the subkey over the same primary and subkey (RFC 4880 §5.2.1), without which anyone could
+    /// bind another's signing subkey to their own primary. The binding's key expiration time is the
+    /// subkey's.
     /// </summary>
-    private static void RequireSigningSubkey(PgpPublicKey subkey, PgpPublicKey primary, string document, string keyId)
+    private static void RequireSigningSubkey(PgpPublicKey subkey, PgpPublicKey primary, PgpSignature signature, string document, string keyId)
     {
-        bool bound = false;
-        foreach (var binding in subkey.GetSignaturesOfType(PgpSignature.SubkeyBinding))
+        PgpSignature? binding = null;
+        foreach (var candidate in subkey.GetSignaturesOfType(PgpSignature.SubkeyBinding).OfType<PgpSignature>())
         {
+            if (binding is not null && candidate.CreationTime <= binding.CreationTime) continue;
+            if (Verifies(candidate, primary, () => candidate.VerifyCertification(primary, subkey))) binding = candidate;
+        }
+        if (binding is null)
+            throw new SignatureInvalidException(document, keyId, $"the signing subkey has no valid binding signature from its primary key {Keyring.Fingerprint(primary)}.");
+        var hashed = binding.GetHashedSubPackets();
+        if (((hashed?.GetKeyFlags() ?? 0) & PgpKeyFlags.CanSign) == 0)
+            throw new SignatureInvalidException(document, keyId,
+                $"the signing subkey is not marked for signing by its primary key {Keyring.Fingerprint(primary)} (key flags without 'sign').");
+        if (!HasBackSignature(binding, primary, subkey))
+            throw new SignatureInvalidException(document, keyId,
+                $"the signing subkey is not cross-certified: its binding to primary key {Keyring.Fingerprint(primary)} has no valid back-signature " +
+                "(a primary-key binding signature made by the subkey), so the subkey never agreed to sign for that primary.");
+        RequireUnexpired(subkey, hashed?.GetKeyExpirationTime() ?? 0, signature, document, keyId);
+    }
+
+    /// <summary>A primary-key binding signature (0x19) by <paramref name="subkey"/>, embedded in its binding (hashed or not: it is verified itself).</summary>
+    private static bool HasBackSignature(PgpSignature binding, PgpPublicKey primary, PgpPublicKey subkey)
+    {
+        foreach (var area in new[] { binding.GetHashedSubPackets(), binding.GetUnhashedSubPackets() })
+        {
+            PgpSignatureList embedded;
             try
             {
-                binding.InitVerify(primary);
-                if (!binding.VerifyCertification(primary, subkey)) continue;
+                if (area is null) continue;
+                embedded = area.GetEmbeddedSignatures();
             }
-            catch (PgpException)
+            catch (Exception e) when (e is PgpException or IOException)
             {
                 continue;
             }
-            bound = true;
-            var flags = binding.GetHashedSubPackets()?.GetKeyFlags() ?? 0;
-            if ((flags & PgpKeyFlags.CanSign) != 0) return;
+            for (var i = 0; i < embedded.Count; i++)
+            {
+                var back = embedded[i];
+                if (back.SignatureType == PgpSignature.PrimaryKeyBinding && Verifies(back, subkey, () => back.VerifyCertification(primary, subkey)))
+                    return true;
+            }
         }
-        throw new SignatureInvalidException(document, keyId, bound
-            ? $"the signing subkey is not marked for signing by its primary key {Keyring.Fingerprint(primary)} (key flags without 'sign')."
-            : $"the signing subkey has no valid binding signature from its primary key {Keyring.Fingerprint(primary)}.");
+        return false;
+    }
+
+    /// <summary>True when <paramref name="certification"/> checks out with <paramref name="signer"/>; a malformed one is false.</summary>
+    private static bool Verifies(PgpSignature certification, PgpPublicKey signer, Func<bool> verify)
+    {
+        try
+        {
+            certification.InitVerify(signer);
+            return verify();
+        }
+        catch (Exception e) when (e is PgpException or ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A key <paramref name="validSeconds"/> after its creation (0: never) is expired now, and must not have been when it signed.</summary>
+    private static void RequireUnexpired(PgpPublicKey key, long validSeconds, PgpSignature signature, string document, string keyId)
+    {
+        if (validSeconds <= 0) return;
+        var expires = key.CreationTime.AddSeconds(validSeconds);
+        if (expires < DateTime.UtcNow || expires < signature.CreationTime)
+            throw new SignatureInvalidException(document, keyId, $"key {Keyring.Fingerprint(key)} expired on {expires:u}.");
     }
 
     /// <summary>A primary key whose self-signature lists key flags must list 'sign' to sign documents.</summary>

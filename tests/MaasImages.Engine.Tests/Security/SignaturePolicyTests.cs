@@ -115,6 +115,40 @@ public sealed partial class SignedStreamTests
     }
 
     [Fact]
+    public async Task An_expired_signing_subkey_is_refused_though_its_primary_is_valid()
+    {
+        // Made two days ago; the binding let the subkey live one day. The primary never expires.
+        var expired = TestSigningKey.RsaWithSubkey("Expired subkey <expired-sub@example.invalid>", PgpKeyFlags.CanSign,
+            created: DateTime.UtcNow.AddDays(-2), subkeyExpiresAfterSeconds: 86400);
+        SignClear(expired);
+        var error = await Refused(expired);
+        Assert.Equal(expired.SigningKeyId, error.KeyId);
+        Assert.Contains("expired on", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(expired.Fingerprint, error.Message, StringComparison.Ordinal); // the subkey expired, not the primary
+
+        // The same, with a subkey bound for a week: accepted.
+        var living = TestSigningKey.RsaWithSubkey("Living subkey <living-sub@example.invalid>", PgpKeyFlags.CanSign,
+            created: DateTime.UtcNow.AddDays(-2), subkeyExpiresAfterSeconds: 7 * 86400);
+        SignClear(living);
+        var (stream, _) = await Read(Keyring(living));
+        Assert.True(stream.Verified);
+        Assert.Equal(living.SigningKeyId, stream.SignerKeyId);
+    }
+
+    [Theory]
+    [InlineData(TestSigningKey.BackSignature.None)]
+    [InlineData(TestSigningKey.BackSignature.ByAnotherKey)]
+    public async Task A_signing_subkey_without_a_valid_back_signature_is_refused(TestSigningKey.BackSignature backSignature)
+    {
+        var key = TestSigningKey.RsaWithSubkey("Not cross-certified <nobacksig@example.invalid>", PgpKeyFlags.CanSign, backSignature);
+        SignClear(key);
+        var error = await Refused(key);
+        Assert.Equal(key.SigningKeyId, error.KeyId);
+        Assert.Contains("not cross-certified", error.Message, StringComparison.Ordinal);
+        Assert.Contains(key.Fingerprint, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_primary_key_whose_flags_do_not_allow_signing_is_refused()
     {
         var certifyOnly = TestSigningKey.Rsa("Certify only <certify@example.invalid>", keyFlags: PgpKeyFlags.CanCertify);

@@ -59,22 +59,52 @@ public sealed class TestSigningKey
         return Create(PublicKeyAlgorithmTag.ECDsa, generator.GenerateKeyPair(), userId, null, 0);
     }
 
+    /// <summary>How a test subkey's binding carries its back-signature (primary-key binding signature, 0x19).</summary>
+    public enum BackSignature
+    {
+        /// <summary>Made by the subkey, as RFC 4880 requires of a signing subkey (GnuPG's cross-certification).</summary>
+        Valid,
+        /// <summary>No back-signature: the subkey never agreed to sign for this primary.</summary>
+        None,
+        /// <summary>One made by another key than the subkey.</summary>
+        ByAnotherKey,
+    }
+
     /// <summary>
     /// An RSA primary key (certify only) with an RSA subkey bound with <paramref name="subkeyFlags"/>;
-    /// documents are signed with the subkey, as many real keys do.
+    /// documents are signed with the subkey, as many real keys do. Both keys are made at
+    /// <paramref name="created"/> (default five minutes ago); the binding may set the subkey's
+    /// expiry (<paramref name="subkeyExpiresAfterSeconds"/> after creation, 0 for none).
     /// </summary>
-    public static TestSigningKey RsaWithSubkey(string userId, int subkeyFlags)
+    public static TestSigningKey RsaWithSubkey(string userId, int subkeyFlags, BackSignature backSignature = BackSignature.Valid,
+        DateTime? created = null, long subkeyExpiresAfterSeconds = 0)
     {
-        var created = DateTime.UtcNow.AddMinutes(-5);
-        var primary = new PgpKeyPair(PublicKeyAlgorithmTag.RsaGeneral, RsaPair(2048), created);
-        var sub = new PgpKeyPair(PublicKeyAlgorithmTag.RsaGeneral, RsaPair(2048), created);
+        var at = created ?? DateTime.UtcNow.AddMinutes(-5);
+        var primary = new PgpKeyPair(PublicKeyAlgorithmTag.RsaGeneral, RsaPair(2048), at);
+        var sub = new PgpKeyPair(PublicKeyAlgorithmTag.RsaGeneral, RsaPair(2048), at);
         var hashed = new PgpSignatureSubpacketGenerator();
         hashed.SetKeyFlags(false, PgpKeyFlags.CanCertify);
         var rings = new PgpKeyRingGenerator(PgpSignature.PositiveCertification, primary, userId, SymmetricKeyAlgorithmTag.Aes256,
             Array.Empty<char>(), true, hashed.Generate(), null, Random);
         var subHashed = new PgpSignatureSubpacketGenerator();
         subHashed.SetKeyFlags(false, subkeyFlags);
-        rings.AddSubKey(sub, subHashed.Generate(), null);
+        if (subkeyExpiresAfterSeconds > 0) subHashed.SetKeyExpirationTime(false, subkeyExpiresAfterSeconds);
+        switch (backSignature)
+        {
+            case BackSignature.Valid:
+                rings.AddSubKey(sub, subHashed.Generate(), null, HashAlgorithmTag.Sha256, HashAlgorithmTag.Sha256);
+                break;
+            case BackSignature.None:
+                rings.AddSubKey(sub, subHashed.Generate(), null, HashAlgorithmTag.Sha256);
+                break;
+            default:
+                var impostor = new PgpKeyPair(PublicKeyAlgorithmTag.RsaGeneral, RsaPair(2048), at);
+                var back = new PgpSignatureGenerator(PublicKeyAlgorithmTag.RsaGeneral, HashAlgorithmTag.Sha256);
+                back.InitSign(PgpSignature.PrimaryKeyBinding, impostor.PrivateKey);
+                subHashed.AddEmbeddedSignature(false, back.GenerateCertification(primary.PublicKey, sub.PublicKey));
+                rings.AddSubKey(sub, subHashed.Generate(), null, HashAlgorithmTag.Sha256);
+                break;
+        }
         var secretRing = rings.GenerateSecretKeyRing();
         var subSecret = secretRing.GetSecretKeys().First(k => k.KeyId != secretRing.GetSecretKey().KeyId);
         return new TestSigningKey(rings.GeneratePublicKeyRing(), secretRing.GetSecretKey().ExtractPrivateKey(Array.Empty<char>()),
