@@ -351,6 +351,25 @@ public sealed class MetadataSafetyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_mirror_refuses_an_older_index_though_its_products_documents_are_current()
+    {
+        await Save(await Select(), Options(SaveLayout.Mirror));
+        var before = Fingerprint();
+        // Only the index goes back in time (its own top-level date); every products document is as saved.
+        _served.Write(TempStream.Index, _served.Read(TempStream.Index).Replace(
+            "\n \"updated\": \"Fri, 18 Jul 2025 10:15:30 +0000\"\n}", $"\n \"updated\": \"{OlderDate}\"\n}}", StringComparison.Ordinal));
+        StreamSigner.SignAll(_served, Key.Value);
+        var older = await Select("noble");
+        Assert.Equal(OlderDate, older[0].Stream.Updated!.Value.ToString("ddd, dd MMM yyyy HH:mm:ss +0000", System.Globalization.CultureInfo.InvariantCulture));
+
+        _server.ResetCounters();
+        var error = await Assert.ThrowsAsync<StaleMetadataException>(() => Save(older, Options(SaveLayout.Mirror)));
+        Assert.Contains("'streams/v1/index.sjson'", error.Message, StringComparison.Ordinal);
+        Assert.Empty(PayloadRequests());
+        TreeFingerprint.AssertSame(before, Fingerprint(), "the mirror");
+    }
+
+    [Fact]
     public async Task A_rack_destination_remembers_each_products_document_date_and_refuses_an_older_one_unless_forced()
     {
         await Save(await Select(), Options(SaveLayout.Rack));

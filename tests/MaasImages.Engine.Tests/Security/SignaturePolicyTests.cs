@@ -97,6 +97,35 @@ public sealed partial class SignedStreamTests
     }
 
     [Fact]
+    public async Task A_dsa_key_is_refused_naming_its_algorithm()
+    {
+        var dsa = TestSigningKey.Dsa("DSA <dsa@example.invalid>");
+        SignClear(dsa);
+        var error = await Refused(dsa);
+        Assert.Contains("uses Dsa; only RSA (2048 bits or more) and EdDSA keys are accepted", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(HashAlgorithmTag.Sha224)]
+    [InlineData(HashAlgorithmTag.Sha384)]
+    public async Task Sha224_and_sha384_signatures_are_accepted_like_sha256_and_sha512(HashAlgorithmTag hash)
+    {
+        SignClear(RsaKey.Value, hash);
+        var (stream, images) = await Read(Keyring(RsaKey.Value));
+        Assert.True(stream.Verified);
+        Assert.Equal(22, images);
+
+        // Detached signatures too.
+        foreach (var file in Directory.GetFiles(Path.Combine(_stream.Root, "streams", "v1"), "*.sjson")) File.Delete(file);
+        foreach (var doc in Products.Append(TempStream.Index))
+            _stream.Write(doc + ".gpg", RsaKey.Value.DetachSign(File.ReadAllBytes(_stream.PathOf(doc)), hash));
+        (stream, images) = await Read(Keyring(RsaKey.Value));
+        Assert.True(stream.Verified);
+        Assert.Equal("streams/v1/index.json", stream.IndexPath);
+        Assert.Equal(22, images);
+    }
+
+    [Fact]
     public async Task A_signing_subkey_must_carry_the_signing_flag()
     {
         var encryptOnly = TestSigningKey.RsaWithSubkey("Encrypt-only subkey <enc@example.invalid>", PgpKeyFlags.CanEncryptCommunications | PgpKeyFlags.CanEncryptStorage);

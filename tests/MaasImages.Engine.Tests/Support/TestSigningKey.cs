@@ -70,6 +70,16 @@ public sealed class TestSigningKey
         ByAnotherKey,
     }
 
+    /// <summary>A DSA key (1024-bit parameters, quick to make): a valid OpenPGP key of an algorithm the README does not promise.</summary>
+    public static TestSigningKey Dsa(string userId)
+    {
+        var parameters = new DsaParametersGenerator();
+        parameters.Init(1024, 80, Random);
+        var generator = new DsaKeyPairGenerator();
+        generator.Init(new DsaKeyGenerationParameters(Random, parameters.GenerateParameters()));
+        return Create(PublicKeyAlgorithmTag.Dsa, generator.GenerateKeyPair(), userId, null, 0);
+    }
+
     /// <summary>
     /// An RSA primary key (certify only) with an RSA subkey bound with <paramref name="subkeyFlags"/>;
     /// documents are signed with the subkey, as many real keys do. Both keys are made at
