@@ -24,6 +24,7 @@
         'Get-MaasBootSnapshot'
         'Restore-MaasBootResource'
         'Get-MaasBootResource'
+        'Remove-MaasBootResource'
     )
     VariablesToExport    = @()
     AliasesToExport      = @('New-MaasBootLinks')

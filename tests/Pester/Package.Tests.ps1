@@ -80,7 +80,7 @@ Describe 'The module manifest' {
 
     It 'exports everything by name, nothing by wildcard' {
         $Manifest.CmdletsToExport | Should -Be @('Get-MaasStream', 'Get-MaasImageVersion', 'Save-MaasImage', 'Install-MaasBootloader', 'New-MaasBootLink', 'Get-MaasBootSnapshot',
-            'Restore-MaasBootResource', 'Get-MaasBootResource')
+            'Restore-MaasBootResource', 'Get-MaasBootResource', 'Remove-MaasBootResource')
         $Manifest.AliasesToExport | Should -Be @('New-MaasBootLinks')
         , $Manifest.FunctionsToExport | Should -BeOfType [object[]]
         $Manifest.FunctionsToExport | Should -HaveCount 0
@@ -95,7 +95,7 @@ Describe 'The module manifest' {
         $result.ExitCode | Should -Be 0 -Because $result.Output
         (ConvertFrom-LastJsonLine $result.Output).Commands |
             Should -Be @('Get-MaasBootResource', 'Get-MaasBootSnapshot', 'Get-MaasImageVersion', 'Get-MaasStream', 'Install-MaasBootloader', 'New-MaasBootLink',
-                'New-MaasBootLinks', 'Restore-MaasBootResource', 'Save-MaasImage')
+                'New-MaasBootLinks', 'Remove-MaasBootResource', 'Restore-MaasBootResource', 'Save-MaasImage')
     }
 }
 

@@ -221,6 +221,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
 
     /// <summary>A verified file: its sha256, size, mtime when verified, kind, and the URL it was fetched from (Test-MaasBootResource -Repair).</summary>
     /// <param name="Product">The product and version the file was saved for (absent in records of earlier versions of this module).</param>
+    /// <param name="Source">The URL it was fetched from (Test-MaasBootResource -Repair).</param>
     internal sealed record FileRecord(string Sha256, long Size, long Modified,
         [property: JsonConverter(typeof(JsonStringEnumConverter<MaasContentKind>))] MaasContentKind? Kind = null,
         string? Product = null, string? Version = null, string? Source = null)
@@ -245,5 +246,9 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         }
     }
 
-    private void SaveState() => WriteAtomically(Path.Combine(_root, StateFile), JsonSerializer.SerializeToUtf8Bytes(_state));
+    private void SaveState() => WriteState(_root, _state);
+
+    /// <summary>Writes the state file of the mirror at <paramref name="root"/> atomically (also Remove-MaasBootResource).</summary>
+    internal static void WriteState(string root, Dictionary<string, FileRecord> state) =>
+        WriteAtomically(Path.Combine(root, StateFile), JsonSerializer.SerializeToUtf8Bytes(state));
 }

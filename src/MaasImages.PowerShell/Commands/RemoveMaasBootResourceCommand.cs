@@ -1,0 +1,142 @@
+using System.Management.Automation;
+using MaasImages.Engine.Errors;
+using MaasImages.Engine.Inventory;
+using MaasImages.PowerShell.Completion;
+using MaasImages.PowerShell.Infrastructure;
+
+namespace MaasImages.PowerShell.Commands;
+
+/// <summary>
+/// Removes saved image versions and bootloaders: those piped from Get-MaasBootResource, or those of
+/// -Path that the filters select. Rack: a new snapshot without them, current switched atomically.
+/// Mirror: their files, state records and empty folders.
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "MaasBootResource", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = InputSet)]
+[OutputType(typeof(MaasBootResource))]
+public sealed class RemoveMaasBootResourceCommand : AsyncPSCmdlet
+{
+    private const string InputSet = "InputObject";
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    private readonly List<MaasBootResource> _input = [];
+
+    /// <summary>Boot resources from Get-MaasBootResource.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputSet)]
+    [ValidateNotNull]
+    public MaasBootResource[]? InputObject { get; set; }
+
+    /// <summary>A rack boot-resources folder or a mirror root. Wildcards allowed.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>The tree, taken literally (no wildcards).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string? LiteralPath { get; set; }
+
+    /// <summary>Only these operating systems (wildcards).</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Os { get; set; }
+
+    /// <summary>Only these releases, codename or version number (wildcards).</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(ReleaseCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Release { get; set; }
+
+    /// <summary>Only these architectures (wildcards).</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(ArchCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Arch { get; set; }
+
+    /// <summary>Only these subarchitectures (wildcards).</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(SubarchCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Subarch { get; set; }
+
+    /// <summary>Only images or only bootloaders (default: both).</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
+    public MaasBootResourceType Type { get; set; }
+
+    /// <summary>Rack: previous snapshots kept besides current after the switch (default 0: only current, as MAAS).</summary>
+    [Parameter]
+    [ValidateRange(0, 1000)]
+    public int KeepSnapshots { get; set; }
+
+    /// <summary>Seconds to wait for another run that holds the tree.</summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; } = TransferParameters.DefaultLockTimeoutSec;
+
+    /// <summary>Emit each boot resource removed.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    private string? _tree;
+
+    protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
+    {
+        if (ParameterSetName != InputSet) _tree = DestinationPaths.Resolve(this, Path, LiteralPath);
+        return Task.CompletedTask;
+    }
+
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        if (ParameterSetName == InputSet) _input.AddRange(InputObject ?? []);
+        return Task.CompletedTask;
+    }
+
+    protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
+    {
+        if (ParameterSetName != InputSet)
+        {
+            var query = new BootResourceQuery { Os = Os ?? [], Release = Release ?? [], Arch = Arch ?? [], Subarch = Subarch ?? [],
+                Type = MyInvocation.BoundParameters.ContainsKey(nameof(Type)) ? Type : null };
+            await RemoveFromAsync(_tree!, query.Matches, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        foreach (var tree in _input.GroupBy(r => r.Root, StringComparer.Ordinal))
+            await RemoveFromAsync(tree.Key, BootResourceRemover.Matching(tree), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RemoveFromAsync(string tree, Func<MaasBootResource, bool> selects, CancellationToken cancellationToken)
+    {
+        // -WhatIf and -Confirm: what is saved now, one question per resource.
+        var options = new RemoveOptions { KeepSnapshots = KeepSnapshots, LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec) };
+        var planned = await BootResourceRemover.PlanAsync(tree, selects, options, EmitNonTerminating, cancellationToken).ConfigureAwait(false);
+        if (planned.Count == 0)
+        {
+            EmitWarning($"Nothing to remove from '{tree}': none of the selected boot resources is saved there.");
+            return;
+        }
+        var confirmed = new List<MaasBootResource>();
+        foreach (var resource in planned)
+        {
+            var where = resource.Snapshot is null ? tree : $"{tree} ({resource.Snapshot})";
+            if (await ShouldProcessAsync($"{resource.ProductName} {resource.VersionName}",
+                    $"Remove the {resource.Type.ToString().ToLowerInvariant()} and its {resource.Files.Count} file(s) from {where}").ConfigureAwait(false))
+                confirmed.Add(resource);
+        }
+        if (confirmed.Count == 0) return;
+        var removed = await BootResourceRemover.RemoveAsync(tree, BootResourceRemover.Matching(confirmed), options, EmitVerbose, EmitWarning,
+            EmitNonTerminating, cancellationToken).ConfigureAwait(false);
+        if (PassThru.IsPresent) Emit(removed, enumerateCollection: true);
+    }
+
+    private void EmitNonTerminating(MaasImagesException error) => EmitError(ErrorRecords.From(error));
+}
