@@ -73,13 +73,39 @@ public sealed class BootloaderCmdletTests() : ServedSampleTests("maasimages-boot
     }
 
     [Fact]
+    public void Install_Prune_removes_the_bootloaders_not_selected_rack_and_mirror_never_images()
+    {
+        var rack = Path.Combine(Destination, "rack");
+        var mirror = Path.Combine(Destination, "mirror");
+        var vars = new Dictionary<string, object?>(Vars) { ["rack"] = rack, ["mirror"] = mirror };
+        Assert.Empty(Session.Run(
+            "Get-MaasImageVersion -Source $url -Keyring $keyring -Release noble -Arch arm64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $rack; " +
+            "Install-MaasBootloader -Source $url -Keyring $keyring -Path $rack -WarningAction SilentlyContinue; " +
+            "Get-MaasImageVersion -Source $url -Keyring $keyring -Release noble -Arch arm64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $mirror -Layout Mirror; " +
+            "Install-MaasBootloader -Source $url -Keyring $keyring -Path $mirror -Layout Mirror", vars).Errors);
+
+        var result = Session.Run(
+            "Install-MaasBootloader -Source $url -Keyring $keyring -Path $rack -Type uefi -Prune -Verbose -WarningAction SilentlyContinue; " +
+            "Install-MaasBootloader -Source $url -Keyring $keyring -Path $mirror -Layout Mirror -Type uefi -Prune -Verbose", vars);
+        Assert.Empty(result.Errors);
+        var current = Path.Combine(rack, "current");
+        Assert.Equal(["uefi"], Directory.GetDirectories(Path.Combine(current, "bootloader")).Select(Path.GetFileName));
+        Assert.Contains("Pruned bootloader/pxe/i386: not selected by this run.", result.Verbose);
+        Assert.True(File.Exists(Path.Combine(current, "ubuntu/arm64/ga-24.04/noble/stable/boot-kernel")));
+        Assert.False(File.Exists(Path.Combine(mirror, "bootloaders/pxe/i386/20250715.0/syslinux.tar.xz")));
+        Assert.True(File.Exists(Path.Combine(mirror, "bootloaders/uefi/arm64/20250715.0/grub2-signed.tar.xz")));
+        Assert.True(File.Exists(Path.Combine(mirror, "noble/arm64/20250718/ga-24.04/generic/boot-kernel")));
+        Assert.Contains("Pruned bootloaders/pxe/i386/20250715.0/syslinux.tar.xz.", result.Verbose);
+    }
+
+    [Fact]
     public void Commands_declare_their_parameters_output_types_and_views()
     {
         var install = Session.Run("(Get-Command Install-MaasBootloader).Parameters.Keys").Output.Select(o => o.ToString()).ToHashSet();
-        foreach (var name in new[] { "Stream", "Source", "Name", "Keyring", "SkipSignatureCheck", "Path", "Type", "Arch", "All", "Layout", "ThrottleLimit", "Force", "PassThru", "WhatIf", "Confirm" })
+        foreach (var name in new[] { "Stream", "Source", "Name", "Keyring", "SkipSignatureCheck", "Path", "Type", "Arch", "All", "Layout", "ThrottleLimit", "Force", "Prune", "PassThru", "WhatIf", "Confirm" })
             Assert.Contains(name, install);
         var links = Session.Run("(Get-Command New-MaasBootLink).Parameters.Keys").Output.Select(o => o.ToString()).ToHashSet();
-        foreach (var name in new[] { "Path", "Force", "WhatIf" })
+        foreach (var name in new[] { "Path", "LockTimeoutSec", "Force", "WhatIf" })
             Assert.Contains(name, links);
         var types = Session.Run("(Get-Command Install-MaasBootloader).OutputType.Type.Name; (Get-Command New-MaasBootLinks).ResolvedCommand.OutputType.Type.Name").Output.Select(o => o.ToString()).ToList();
         Assert.Equal(["MaasBootloader", "MaasBootLink"], types);

@@ -1,5 +1,8 @@
+using System.Management.Automation;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using MaasImages.Engine.Layout.Bootloaders;
+using MaasImages.Engine.Streams;
 using MaasImages.TestServer;
 
 namespace MaasImages.PowerShell.Tests;
@@ -46,6 +49,65 @@ public sealed class HostileStreamCmdletTests : IAsyncLifetime
         var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         json["products"]![product]![property] = value;
         File.WriteAllText(path, json.ToJsonString());
+    }
+
+    /// <summary>Replaces a served bootloader archive with <paramref name="bytes"/>, the products document saying so.</summary>
+    private void ServeArchive(string product, string version, string item, byte[] bytes)
+    {
+        var path = Path.Combine(Served, "streams", "v1", "com.ubuntu.maas:stable:1:bootloader-download.json");
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        var entry = json["products"]![product]!["versions"]![version]!["items"]![item]!;
+        File.WriteAllBytes(Path.Combine(Served, entry["path"]!.GetValue<string>()), bytes);
+        entry["sha256"] = Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+        entry["size"] = bytes.Length;
+        File.WriteAllText(path, json.ToJsonString());
+    }
+
+    private const string PxeI386 = "com.ubuntu.maas.stable:1:pxelinux:pxe:i386";
+    private const string Ppc64el = "com.ubuntu.maas.stable:1:grub-ieee1275:open-firmware:ppc64el";
+
+    private void ServeHostileArchives()
+    {
+        var archive = Path.Combine(_scratch, "hostile.tar.xz");
+        TestArchives.Create("traversal", archive, "evil-" + Guid.NewGuid().ToString("N"));
+        ServeArchive(PxeI386, "20250715.0", "syslinux", File.ReadAllBytes(archive));
+        ServeArchive(Ppc64el, "20250715.0", "grub2", TestArchives.WithBadBlockCheck(Path.Combine(Served, "bootloaders/open-firmware/ppc64el/20250715.0/grub2.tar.xz")));
+        File.Delete(archive);
+    }
+
+    [Fact]
+    public void Install_a_hostile_or_damaged_archive_is_one_error_per_bootloader_and_the_others_are_installed()
+    {
+        ServeHostileArchives();
+        var result = _session.Run("$installed = Install-MaasBootloader -Source $url -SkipSignatureCheck -Path $dest -PassThru -WarningAction SilentlyContinue; $?; $installed", Vars);
+
+        Assert.Equal(2, result.Errors.Count);
+        var unsafeArchive = Assert.Single(result.Errors, e => e.FullyQualifiedErrorId.StartsWith("UnsafeArchive,", StringComparison.Ordinal));
+        Assert.Equal(ErrorCategory.SecurityError, unsafeArchive.CategoryInfo.Category);
+        Assert.Equal(PxeI386, Assert.IsType<MaasImageVersion>(unsafeArchive.TargetObject).ProductName);
+        var corrupt = Assert.Single(result.Errors, e => e.FullyQualifiedErrorId.StartsWith("CorruptArchive,", StringComparison.Ordinal));
+        Assert.Equal(ErrorCategory.InvalidData, corrupt.CategoryInfo.Category);
+        Assert.Equal(Ppc64el, Assert.IsType<MaasImageVersion>(corrupt.TargetObject).ProductName);
+        Assert.False((bool)result.Output[0].BaseObject, "$? is false after a non-terminating error");
+        var installed = result.Output.Skip(1).Select(o => (MaasBootloader)o.BaseObject).ToList();
+        Assert.Equal(["uefi/amd64", "uefi/arm64"], installed.Select(b => $"{b.Type}/{b.Arch}").Order());
+        var current = Path.Combine(Destination, "current");
+        Assert.True(Directory.Exists(Path.Combine(current, "bootloader/uefi/arm64")));
+        Assert.False(Directory.Exists(Path.Combine(current, "bootloader/pxe")));
+        Assert.False(Directory.Exists(Path.Combine(current, "bootloader/open-firmware")));
+        Assert.Empty(Directory.GetFiles(_scratch, "evil-*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void Install_ErrorAction_Stop_stops_at_the_first_bad_archive_and_installs_nothing()
+    {
+        ServeHostileArchives();
+        var result = _session.Run("try { Install-MaasBootloader -Source $url -SkipSignatureCheck -Path $dest -WarningAction SilentlyContinue -ErrorAction Stop; 'not stopped' } catch { $_ }", Vars);
+
+        var error = (ErrorRecord)Assert.Single(result.Output).BaseObject;
+        Assert.Matches("^(UnsafeArchive|CorruptArchive),", error.FullyQualifiedErrorId);
+        Assert.IsType<MaasImageVersion>(error.TargetObject);
+        Assert.False(Directory.Exists(Path.Combine(Destination, "current")), "nothing is installed after the first error under -ErrorAction Stop");
     }
 
     /// <summary>Names, kinds, link targets and contents of everything but the served copy.</summary>

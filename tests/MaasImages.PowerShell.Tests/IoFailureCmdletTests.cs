@@ -108,6 +108,52 @@ public sealed class IoFailureCmdletTests() : ServedSampleTests("maasimages-io-")
     }
 
     [MountFact]
+    public void A_disk_full_while_writing_mirror_metadata_is_InsufficientDiskSpace_leaves_no_partial_and_keeps_the_previous_documents()
+    {
+        using var mount = Mount.Tmpfs(Destination, "size=1m");
+        var save = $"{GaOnly} | Save-MaasImage -Path $dest -Layout Mirror";
+        Assert.Empty(Session.Run(save, Vars).Errors);
+        var metadata = Directory.GetFiles(Path.Combine(Destination, "streams", "v1")).Append(Path.Combine(Destination, ".maasimages-mirror.json"))
+            .ToDictionary(f => f, File.ReadAllBytes);
+
+        // Every page taken but one (for the lock's record): the run has nothing to download, so the
+        // first metadata document it writes finds the disk full.
+        FillUp(Destination, leaveFreePages: 1);
+        var result = Session.Run(save, Vars);
+
+        var error = Failure(result);
+        Assert.StartsWith("InsufficientDiskSpace,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Equal(ErrorCategory.ResourceUnavailable, error.CategoryInfo.Category);
+        Assert.Equal(Destination, error.TargetObject);
+        Assert.Empty(Directory.GetFiles(Destination, "*.partial", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(Destination, "*.tmp", SearchOption.AllDirectories));
+        foreach (var (path, bytes) in metadata) Assert.Equal(bytes, File.ReadAllBytes(path));
+    }
+
+    /// <summary>Takes every page of the file system at <paramref name="folder"/> with one-page files, then frees <paramref name="leaveFreePages"/> of them.</summary>
+    private static void FillUp(string folder, int leaveFreePages)
+    {
+        var filler = Path.Combine(folder, "filler");
+        Directory.CreateDirectory(filler);
+        var page = new byte[4096];
+        var written = new List<string>();
+        try
+        {
+            for (int i = 0; ; i++)
+            {
+                var file = Path.Combine(filler, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                File.WriteAllBytes(file, page);
+                written.Add(file);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        foreach (var file in Directory.GetFiles(filler).Except(written)) File.Delete(file); // the one the disk refused
+        foreach (var file in written.TakeLast(leaveFreePages)) File.Delete(file);
+    }
+
+    [MountFact]
     public void A_root_link_that_cannot_be_made_on_a_read_only_snapshot_says_read_only_not_no_symlinks()
     {
         Assert.Empty(Session.Run("Install-MaasBootloader -Source $url -Keyring $keyring -Path $dest -Type pxe -WarningAction SilentlyContinue", Vars).Errors);
@@ -121,6 +167,78 @@ public sealed class IoFailureCmdletTests() : ServedSampleTests("maasimages-io-")
         Assert.Equal(ErrorCategory.PermissionDenied, error.CategoryInfo.Category);
         Assert.Contains("read-only", error.Exception.Message, StringComparison.Ordinal);
         Assert.StartsWith(Destination, Assert.IsType<string>(error.TargetObject), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("sub")]
+    public void A_symbolic_link_loop_as_Path_is_InvalidDestination(string below)
+    {
+        Directory.CreateDirectory(Destination);
+        var loop = Path.Combine(Destination, "loop");
+        File.CreateSymbolicLink(loop, "loop"); // ELOOP for anything that follows it
+        var path = below.Length == 0 ? loop : Path.Combine(loop, below);
+        var vars = Vars;
+        vars["target"] = path;
+        foreach (var command in new[] { $"{GaOnly} | Save-MaasImage -LiteralPath $target", "Install-MaasBootloader -Source $url -Keyring $keyring -LiteralPath $target -Type pxe" })
+        {
+            var error = Failure(Session.Run(command, vars));
+            Assert.StartsWith("InvalidDestination,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+            Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+            Assert.Equal(path, error.TargetObject);
+            Assert.Contains("loops", error.Exception.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_name_longer_than_the_file_system_allows_is_InvalidDestination()
+    {
+        var path = Path.Combine(Destination, new string('x', 300)); // NAME_MAX is 255 on Linux file systems
+        var vars = Vars;
+        vars["target"] = path;
+        foreach (var command in new[] { $"{GaOnly} | Save-MaasImage -LiteralPath $target", "Install-MaasBootloader -Source $url -Keyring $keyring -LiteralPath $target -Type pxe" })
+        {
+            var error = Failure(Session.Run(command, vars));
+            Assert.StartsWith("InvalidDestination,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+            Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+            Assert.Equal(path, error.TargetObject);
+            Assert.Contains("longer than the file system allows", error.Exception.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("Rack", "cache")]
+    [InlineData("Mirror", "noble")]
+    public void A_file_where_the_tree_needs_a_folder_is_DestinationIOError_not_a_raw_exception(string layout, string file)
+    {
+        Directory.CreateDirectory(Destination);
+        File.WriteAllText(Path.Combine(Destination, file), "in the way");
+        var vars = Vars;
+        vars["layout"] = layout;
+        var error = Failure(Session.Run($"{GaOnly} | Save-MaasImage -Path $dest -Layout $layout", vars));
+
+        Assert.StartsWith("DestinationIOError,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Equal(ErrorCategory.WriteError, error.CategoryInfo.Category);
+        Assert.Equal(Destination, error.TargetObject);
+        Assert.Contains(Path.Combine(Destination, file), error.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal("in the way", File.ReadAllText(Path.Combine(Destination, file)));
+    }
+
+    [MountFact]
+    public void A_read_only_cache_under_a_writable_root_is_DestinationNotWritable_and_current_stays()
+    {
+        Assert.Empty(Session.Run($"{GaOnly} | Save-MaasImage -Path $dest", Vars).Errors);
+        var current = new FileInfo(Path.Combine(Destination, "current")).LinkTarget;
+        using var mount = Mount.ReadOnlyBind(Path.Combine(Destination, "cache"));
+
+        var result = Session.Run("Get-MaasImageVersion -Source $url -Keyring $keyring -Release noble -Arch amd64 -Subarch hwe-24.04 -Latest | Save-MaasImage -Path $dest -LockTimeoutSec 120", Vars);
+        var error = Failure(result);
+        Assert.StartsWith("DestinationNotWritable,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Equal(ErrorCategory.PermissionDenied, error.CategoryInfo.Category);
+        Assert.Equal(Destination, error.TargetObject);
+        Assert.Contains("read-only", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal(current, new FileInfo(Path.Combine(Destination, "current")).LinkTarget);
+        Assert.Empty(Directory.GetDirectories(Destination, ".building-*"));
     }
 
     [Theory]

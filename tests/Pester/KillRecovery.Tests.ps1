@@ -172,3 +172,36 @@ Describe 'Kill -9 while a later Save-MaasImage cleans up, then a run with nothin
         Get-Requests | Where-Object path -NotLike '*streams/*' | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Kill -9 in the middle of deleting an old snapshot, then a run with nothing new' {
+    BeforeAll {
+        $script:dest = Join-Path $TestDrive 'mid-delete'
+        Get-MaasStream -Source $Server.Url | Get-MaasImageVersion -Release jammy -Arch amd64 -Latest | Save-MaasImage -Path $dest
+        $script:before = (Get-Item -LiteralPath (Join-Path $dest 'current')).LinkTarget
+        $script:entriesBefore = @(Get-ChildItem -LiteralPath (Join-Path $dest $before) -Recurse -Force).Count
+    }
+
+    It 'some of the old snapshot is gone, the rest is under .deleting-*, current points at the complete new snapshot' {
+        Stop-SaveAt 'cleanup-delete' $dest 'jammy', 'noble'
+        (Get-Item -LiteralPath (Join-Path $dest 'current')).LinkTarget | Should -Not -Be $before
+        Assert-CompleteCurrent $dest 'jammy', 'noble'
+        Join-Path $dest $before | Should -Not -Exist
+        $deleting = @(Get-ChildItem -LiteralPath $dest -Force -Directory -Filter '.deleting-*')
+        $deleting.Count | Should -Be 1
+        $left = @(Get-ChildItem -LiteralPath $deleting[0].FullName -Recurse -Force).Count
+        $left | Should -BeGreaterThan 0
+        $left | Should -BeLessThan $entriesBefore
+    }
+
+    It 'a run that finds nothing new finishes the cleanup' {
+        $switched = (Get-Item -LiteralPath (Join-Path $dest 'current')).LinkTarget
+        Reset-Stats
+        $verbose = Get-MaasStream -Source $Server.Url | Get-MaasImageVersion -Release jammy, noble -Arch amd64 -Latest |
+            Save-MaasImage -Path $dest -Verbose 4>&1
+        ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Contain "Nothing changed: 'current' stays on $switched."
+        (Get-Item -LiteralPath (Join-Path $dest 'current')).LinkTarget | Should -Be $switched
+        Assert-CompleteCurrent $dest 'jammy', 'noble'
+        Assert-NoDebris $dest
+        Get-Requests | Where-Object path -NotLike '*streams/*' | Should -BeNullOrEmpty
+    }
+}

@@ -22,4 +22,6 @@ internal sealed class FailedItems(ITransferObserver observer)
     public bool Contains(MaasImageVersion item) => _failed.ContainsKey(item);
 
     public int Count => _failed.Count;
+
+    public IEnumerable<MaasImageVersion> Items => _failed.Keys;
 }

@@ -13,8 +13,11 @@ public static class ImageSaver
         ArgumentNullException.ThrowIfNull(options);
         EnsureSafeNames(images, options);
         Platform.DestinationCheck.Ensure(options.Destination);
-        LayoutJob.RefuseStaleMetadata(options, images);
-        return options.Layout == SaveLayout.Rack ? new RackLayout(images, options).Summary() : new MirrorLayout(images, options, MaasContentKind.Images).Summary();
+        return Platform.IoFailures.Guard(options.Destination, () =>
+        {
+            LayoutJob.RefuseStaleMetadata(options, images);
+            return options.Layout == SaveLayout.Rack ? new RackLayout(images, options).Summary() : new MirrorLayout(images, options, MaasContentKind.Images).Summary();
+        });
     }
 
     /// <summary>

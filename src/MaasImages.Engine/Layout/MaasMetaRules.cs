@@ -35,12 +35,14 @@ internal static class MaasMetaRules
     /// product version the run's documents still list are inserted again, all in stream order, so
     /// the result is what MAAS builds for everything the tree holds; carried entries the run cannot
     /// place in the stream stay as they are (and, there first, keep their keys). With
-    /// <paramref name="prune"/> only the run's products remain.
+    /// <paramref name="prune"/> only the run's products remain, and those of <paramref name="keep"/>
+    /// (images of the run that failed: they keep their previous version).
     /// </summary>
-    public static void ApplyImages(MaasMeta meta, IReadOnlyList<MaasImageVersion> run, bool prune)
+    public static void ApplyImages(MaasMeta meta, IReadOnlyList<MaasImageVersion> run, bool prune, IReadOnlySet<string>? keep = null)
     {
         var runNames = run.Select(v => v.ProductName).ToHashSet(StringComparer.Ordinal);
-        meta.RemoveWhere(entry => !MaasMeta.IsBootloader(entry) && (prune || (MaasMeta.ProductOf(entry) is { } name && runNames.Contains(name))));
+        meta.RemoveWhere(entry => !MaasMeta.IsBootloader(entry) && MaasMeta.ProductOf(entry) is var name &&
+            ((name is not null && runNames.Contains(name)) || (prune && !(name is not null && keep is not null && keep.Contains(name)))));
 
         var documents = run.GroupBy(v => v.StreamPosition.Content)
             .Select(g => (Content: g.Key, Top: g.First().VersionProps.Parent?.Parent))

@@ -103,13 +103,16 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         _downloads.AddRange(wrong);
         foreach (var item in _downloads) RemoveLinksAt(item);
         var failures = new FailedItems(observer);
+        var failedPaths = new HashSet<string>(StringComparer.Ordinal);
         var fetched = await engine.RunAsync(_downloads,
             (item, error) => failures.Fail(_files.Where(f => LocalPath(f.File.Path) == item.Destination).Select(f => f.Image).Distinct(), error),
             cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         if (failures.Count > 0)
         {
-            // The images that did download are laid out; a failed one's files are not recorded as verified.
+            // The images that did download are laid out; a failed one's files are not recorded as
+            // verified, and -Prune keeps every version of it the stream still lists.
+            failedPaths = ProductPaths(_images.Where(failures.Contains));
             _images.RemoveAll(failures.Contains);
             _files.RemoveAll(f => failures.Contains(f.Image));
             if (_images.Count == 0)
@@ -120,8 +123,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         }
         foreach (var (image, file) in _files) Record(image, file);
         MirrorMetadata.Write(_root, metadata, observer.OnMessage);
-        if (_options.Prune && failures.Count == 0) Prune(log);
-        else if (_options.Prune) log("Not pruning: some items could not be saved, so their older versions stay.");
+        if (_options.Prune) Prune(log, failedPaths);
         if (_options.KeepVersions > 0 && failures.Count == 0) KeepNewestVersions(_options.KeepVersions, log);
         else if (_options.KeepVersions > 0) log("Not applying -KeepVersions: some items could not be saved, so their older versions stay.");
         SaveState();
@@ -151,9 +153,28 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         return documents;
     }
 
-    private void Prune(Action<string> log)
+    /// <summary>
+    /// The file paths of every version the stream lists of these (failed) images' products: their
+    /// previous versions, which the mirror's documents still offer, and so -Prune keeps.
+    /// </summary>
+    private static HashSet<string> ProductPaths(IEnumerable<MaasImageVersion> failed)
     {
-        var selected = _files.Select(f => f.File.Path).ToHashSet(StringComparer.Ordinal);
+        var paths = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var image in failed)
+        {
+            paths.UnionWith(image.Files.Select(f => f.Path));
+            if (image.VersionProps.Parent is not { } product) continue;
+            foreach (var (_, version) in product.Children("versions"))
+                foreach (var (_, item) in version.Children("items"))
+                    if (item.GetOwn("path") is { } path) paths.Add(path);
+        }
+        return paths;
+    }
+
+    /// <summary>Removes the files of this kind no longer selected, but <paramref name="keep"/> (failed images' versions).</summary>
+    private void Prune(Action<string> log, IReadOnlySet<string> keep)
+    {
+        var selected = _files.Select(f => f.File.Path).Concat(keep).ToHashSet(StringComparer.Ordinal);
         foreach (var path in _state.Where(e => e.Value.KindOf(e.Key) == _kind && !selected.Contains(e.Key)).Select(e => e.Key).ToList())
             RemoveFile(path, $"Pruned {path}.", log);
     }
@@ -210,14 +231,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
 
     private string LocalPath(string relative) => Path.Combine(_root, relative.Replace('/', Path.DirectorySeparatorChar));
 
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".partial";
-        File.Delete(temporary); // a planted link there is removed, not written through
-        File.WriteAllBytes(temporary, bytes);
-        File.Move(temporary, path, overwrite: true);
-    }
+    private static void WriteAtomically(string path, byte[] bytes) => AtomicFile.Write(path, bytes, ".partial");
 
     /// <summary>A verified file: its sha256, size, mtime when verified, kind, and the URL it was fetched from (Test-MaasBootResource -Repair).</summary>
     /// <param name="Product">The product and version the file was saved for (absent in records of earlier versions of this module).</param>

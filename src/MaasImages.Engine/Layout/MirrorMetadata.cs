@@ -1,4 +1,5 @@
 using MaasImages.Engine.Errors;
+using MaasImages.Engine.Platform;
 using MaasImages.Engine.Security;
 using MaasImages.Engine.Streams;
 
@@ -143,12 +144,5 @@ internal static class MirrorMetadata
 
     private static string LocalPath(string root, string relative) => Path.Combine(root, relative.Replace('/', Path.DirectorySeparatorChar));
 
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".partial";
-        File.Delete(temporary); // a planted link there is removed, not written through
-        File.WriteAllBytes(temporary, bytes);
-        File.Move(temporary, path, overwrite: true);
-    }
+    private static void WriteAtomically(string path, byte[] bytes) => AtomicFile.Write(path, bytes, ".partial");
 }

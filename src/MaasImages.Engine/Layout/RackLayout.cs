@@ -23,8 +23,10 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     private readonly List<DownloadItem> _toVerify = [];
     private readonly MaasMeta _currentMeta;
     private MaasMeta _newMeta;
-    /// <summary>-Prune, unless an image of the run failed: then nothing is dropped (nothing lost).</summary>
-    private bool _prune;
+    /// <summary>-Prune: only this selection stays (an image of it that failed keeps its previous version).</summary>
+    private readonly bool _prune;
+    /// <summary>Images of the run that could not be saved: their previous version, if any, stays, also with -Prune.</summary>
+    private readonly List<MaasImageVersion> _failed = [];
     private readonly string? _currentSnapshot;
 
     public RackLayout(IReadOnlyList<MaasImageVersion> images, SaveOptions options)
@@ -72,7 +74,7 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     private MaasMeta BuildMeta(IReadOnlyList<MaasImageVersion> saved)
     {
         var meta = _currentMeta.Clone();
-        MaasMetaRules.ApplyImages(meta, saved, _prune);
+        MaasMetaRules.ApplyImages(meta, saved, _prune, _failed.Select(f => f.ProductName).ToHashSet(StringComparer.Ordinal));
         return meta;
     }
 
@@ -122,8 +124,9 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         cancellationToken.ThrowIfCancellationRequested();
         if (failures.Count > 0)
         {
-            // Lay out what did download; a failed image keeps its previous version, if any, and
-            // -Prune drops nothing this time.
+            // Lay out what did download; a failed image keeps its previous version, if any, also
+            // with -Prune (which still drops the images not selected).
+            _failed.AddRange(_images.Where(failures.Contains));
             _images.RemoveAll(failures.Contains);
             _placements.RemoveAll(p => failures.Contains(p.Image));
             if (_images.Count == 0)
@@ -131,8 +134,6 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
                 log($"No image could be saved: '{CurrentName}' is left as it was.");
                 return [];
             }
-            if (_prune) log("Not pruning: some images could not be saved, so the others stay.");
-            _prune = false;
             _newMeta = BuildMeta(_images);
             nothingChanged = Unchanged(fetchedAny: fetched.Count > 0);
         }
@@ -151,9 +152,18 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
             log($"'{CurrentName}' now points to {Path.GetFileName(snapshot)}.");
             foreach (var dropped in Dropped()) log($"Pruned {dropped}.");
         }
-        RackSnapshots.CleanUp(_root, snapshot, log, _options.KeepSnapshots, _currentSnapshot, observer.OnWarning);
+        RackSnapshots.CleanUp(_root, snapshot, log, _options.KeepSnapshots, _currentSnapshot, observer.OnWarning, FailedContent());
         return Results(snapshot, fetched);
     }
+
+    /// <summary>The files of failed images that did download stay in the cache: the next run reuses them.</summary>
+    private HashSet<string> FailedContent() =>
+        _failed.SelectMany(RackPlacement.Files).Select(f => f.Sha256).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Folders (relative, '/'-separated) of the failed images' previous versions, which -Prune keeps.</summary>
+    private HashSet<string> FailedFolders() =>
+        _failed.SelectMany(image => RackPlacement.SubarchFolders(image).Select(folder => RackPlacement.Folder(image, folder)))
+            .ToHashSet(StringComparer.Ordinal);
 
     private string BuildSnapshot(Action<string> log) =>
         RackSnapshots.Build(_root, _currentSnapshot, log, draft =>
@@ -164,9 +174,11 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
             // another image's folder.
             if (_prune)
             {
-                // Only this selection stays: every image tree goes, the run's files are placed again below.
+                // Only this selection stays: every image tree goes (but the folders of failed images'
+                // previous versions), the run's files are placed again below.
+                var keep = FailedFolders();
                 foreach (var os in _currentMeta.ImageEntries().Select(e => e.KeyPath[0]).Distinct(StringComparer.Ordinal))
-                    RemoveImageTree(building, os);
+                    RemoveImageTree(building, os, keep);
             }
             // The run's folders hold exactly the new version: files of the one carried forward go.
             foreach (var folder in _placements.Select(p => p.RelativePath[..p.RelativePath.LastIndexOf('/')]).Distinct(StringComparer.Ordinal))
@@ -182,12 +194,30 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     /// <summary>Folder names at the snapshot root that are never an image's os folder.</summary>
     private static readonly HashSet<string> NotImageFolders = new(StringComparer.Ordinal) { "bootloader", "grub" };
 
-    /// <summary>Deletes &lt;os&gt;/ of the building snapshot: a real folder with a plain name only, never through a link.</summary>
-    private static void RemoveImageTree(string building, string os)
+    /// <summary>
+    /// Deletes &lt;os&gt;/ of the building snapshot but the folders in <paramref name="keep"/> (relative
+    /// to the snapshot): a real folder with a plain name only, never through a link.
+    /// </summary>
+    private static void RemoveImageTree(string building, string os, IReadOnlySet<string> keep)
     {
         if (os.Length == 0 || os is "." or ".." || os.IndexOfAny(['/', '\\', '\0']) >= 0 || NotImageFolders.Contains(os)) return;
         var tree = new DirectoryInfo(Path.Combine(building, os));
-        if (tree.Exists && tree.LinkTarget is null) NoFollow.DeleteTree(tree.FullName);
+        if (tree.Exists && tree.LinkTarget is null) RemoveAllBut(tree, os, keep);
+
+        static void RemoveAllBut(DirectoryInfo folder, string relative, IReadOnlySet<string> keep)
+        {
+            if (keep.Contains(relative)) return;
+            if (!keep.Any(k => k.StartsWith(relative + "/", StringComparison.Ordinal)))
+            {
+                NoFollow.DeleteTree(folder.FullName);
+                return;
+            }
+            foreach (var entry in folder.EnumerateFileSystemInfos())
+            {
+                if (entry is DirectoryInfo sub && sub.LinkTarget is null) RemoveAllBut(sub, relative + "/" + sub.Name, keep);
+                else NoFollow.DeleteTree(entry.FullName);
+            }
+        }
     }
 
     /// <summary>

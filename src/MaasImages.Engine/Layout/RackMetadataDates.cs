@@ -50,11 +50,8 @@ internal static class RackMetadataDates
         }
         if (!changed) return;
         var path = Path.Combine(root, FileName);
-        var temporary = path + ".partial";
-        File.Delete(temporary); // a planted link there is removed, not written through
-        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(new SortedDictionary<string, string>(saved, StringComparer.Ordinal),
-            Indented));
-        File.Move(temporary, path, overwrite: true);
+        Platform.AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(new SortedDictionary<string, string>(saved, StringComparer.Ordinal),
+            Indented), ".partial");
     }
 
     private static IEnumerable<DocumentBytes> Documents(IEnumerable<MaasImageVersion> images) =>

@@ -129,10 +129,7 @@ internal static class RackSnapshots
         var path = Path.Combine(snapshot, MetaName);
         // A new file renamed into place: the carried-forward maas.meta is a hard link shared with the
         // current snapshot (or, planted, with a file anywhere) and must not be written through.
-        var temporary = path + ".tmp";
-        File.Delete(temporary);
-        File.WriteAllBytes(temporary, meta.ToBytes());
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Write(path, meta.ToBytes());
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
     }
@@ -179,16 +176,19 @@ internal static class RackSnapshots
     /// <paramref name="keep"/> and the <paramref name="keepSnapshots"/> newest others goes, with
     /// what interrupted runs left (half-built or half-deleted snapshots, temporary <c>current</c>
     /// links, stale reference records), then every cache file that no kept snapshot references by
-    /// name. Partials stay for resume. <paramref name="previousCurrent"/> is what <c>current</c>
-    /// served before the run: removing a snapshot newer than it (one a restore went back from) is
-    /// a warning, never silent.
+    /// name. Partials stay for resume, and so does the content of items that failed this run
+    /// (<paramref name="keepContent"/>: sha256 of images' files, bootloader archives and the
+    /// members unpacked from them), so the next run reuses it. <paramref name="previousCurrent"/>
+    /// is what <c>current</c> served before the run: removing a snapshot newer than it (one a
+    /// restore went back from) is a warning, never silent.
     /// </summary>
-    public static void CleanUp(string root, string keep, Action<string> log, int keepSnapshots = 0, string? previousCurrent = null, Action<string>? warn = null)
+    public static void CleanUp(string root, string keep, Action<string> log, int keepSnapshots = 0, string? previousCurrent = null, Action<string>? warn = null,
+        IReadOnlySet<string>? keepContent = null)
     {
         RemoveOldSnapshots(root, keep, keepSnapshots, previousCurrent, log, warn ?? log);
         RemoveTemporaryCurrentLinks(root);
         RemoveStaleReferenceRecords(root);
-        RemoveUnreferencedCache(root, log);
+        RemoveUnreferencedCache(root, log, keepContent ?? new HashSet<string>());
     }
 
     /// <summary>
@@ -253,7 +253,7 @@ internal static class RackSnapshots
                 Directory.Move(dir, doomed);
                 TestPause.At(TestPause.Cleanup);
             }
-            NoFollow.DeleteTree(doomed);
+            NoFollow.DeleteTree(doomed, static () => TestPause.At(TestPause.CleanupDelete));
             if (newerThanRestored)
                 warn($"Removed the snapshot {name}, newer than {previousName} that '{CurrentName}' was restored to: -KeepSnapshots {keepSnapshots} keeps " +
                      $"{(keepSnapshots == 0 ? "no snapshot" : $"only the {keepSnapshots} newest snapshot(s)")} besides '{CurrentName}'. Pass a larger -KeepSnapshots to keep it.");
@@ -287,7 +287,7 @@ internal static class RackSnapshots
     /// instead of hard links, and on every platform. When a snapshot's references are not fully
     /// known (made by another tool, on a system that cannot tell), nothing is deleted.
     /// </summary>
-    private static void RemoveUnreferencedCache(string root, Action<string> log)
+    private static void RemoveUnreferencedCache(string root, Action<string> log, IReadOnlySet<string> keepContent)
     {
         var cache = Path.Combine(root, CacheName);
         if (!Directory.Exists(cache) || NoFollow.IsLink(cache)) return; // never delete through a link
@@ -307,11 +307,19 @@ internal static class RackSnapshots
         {
             var name = Path.GetFileName(file);
             if (name.EndsWith(".partial", StringComparison.Ordinal) || name.EndsWith(".partial.json", StringComparison.Ordinal)) continue;
-            if (referenced.Contains(name)) continue;
+            if (referenced.Contains(name) || IsContentOf(name, keepContent)) continue;
             File.Delete(file);
             removed++;
         }
         if (removed > 0) log($"Removed {removed} cache file(s) no snapshot uses.");
+    }
+
+    /// <summary>True for cache/&lt;sha256&gt; and cache/&lt;member&gt;-&lt;sha256&gt; of a kept content.</summary>
+    private static bool IsContentOf(string cacheName, IReadOnlySet<string> keepContent)
+    {
+        if (keepContent.Count == 0) return false;
+        var dash = cacheName.LastIndexOf('-');
+        return keepContent.Contains(cacheName) || (dash >= 0 && keepContent.Contains(cacheName[(dash + 1)..]));
     }
 
     private static string ReferencesPath(string root, string snapshotName) => Path.Combine(root, ReferencesFolder, snapshotName + ".json");
@@ -372,14 +380,7 @@ internal static class RackSnapshots
         }
     }
 
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp";
-        File.Delete(temporary); // a planted link there is removed, not written through
-        File.WriteAllBytes(temporary, bytes);
-        File.Move(temporary, path, overwrite: true);
-    }
+    private static void WriteAtomically(string path, byte[] bytes) => AtomicFile.Write(path, bytes, ".tmp");
 }
 
 /// <summary>

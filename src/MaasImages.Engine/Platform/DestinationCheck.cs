@@ -11,18 +11,43 @@ public static class DestinationCheck
     public static void Ensure(string destination)
     {
         ArgumentException.ThrowIfNullOrEmpty(destination);
-        var full = Path.GetFullPath(destination);
-        if (File.Exists(full)) throw new InvalidDestinationException(full, "it is a file, not a folder");
-        if (!OperatingSystem.IsWindows())
+        string full;
+        try
         {
-            foreach (var pseudo in PseudoFileSystems)
-                if (full == pseudo || full.StartsWith(pseudo + "/", StringComparison.Ordinal))
-                    throw new InvalidDestinationException(full, $"it is under {pseudo}, a kernel pseudo file system");
+            full = Path.GetFullPath(destination);
+            if (NotAFolder(full) is { } why) throw new InvalidDestinationException(full, $"it is {why}");
+            if (!OperatingSystem.IsWindows())
+            {
+                foreach (var pseudo in PseudoFileSystems)
+                    if (full == pseudo || full.StartsWith(pseudo + "/", StringComparison.Ordinal))
+                        throw new InvalidDestinationException(full, $"it is under {pseudo}, a kernel pseudo file system");
+            }
+            for (var parent = Path.GetDirectoryName(full); parent is not null; parent = Path.GetDirectoryName(parent))
+            {
+                if (Directory.Exists(parent)) break;
+                if (NotAFolder(parent) is { } parentWhy) throw new InvalidDestinationException(full, $"'{parent}' on its path is {parentWhy}");
+            }
         }
-        for (var parent = Path.GetDirectoryName(full); parent is not null; parent = Path.GetDirectoryName(parent))
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            if (Directory.Exists(parent)) break;
-            if (File.Exists(parent)) throw new InvalidDestinationException(full, $"'{parent}' on its path is a file, not a folder");
+            throw IoFailures.Translate(e, Path.GetFullPath(destination))!;
+        }
+    }
+
+    /// <summary>Why an existing <paramref name="path"/> that is not a folder cannot be one, or null (a folder, or nothing there).</summary>
+    private static string? NotAFolder(string path)
+    {
+        if (Directory.Exists(path) || !File.Exists(path)) return null;
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not { } target) return "a file, not a folder";
+        try
+        {
+            var final = info.ResolveLinkTarget(returnFinalTarget: true);
+            return final is null || !final.Exists ? $"a symbolic link to '{target}', which does not exist" : "a link to a file, not a folder";
+        }
+        catch (IOException)
+        {
+            return "a symbolic link that loops (too many levels of symbolic links)";
         }
     }
 }

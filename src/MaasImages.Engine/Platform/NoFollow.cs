@@ -12,22 +12,29 @@ public static class NoFollow
     /// <summary>
     /// Deletes <paramref name="path"/> and everything under it without following links: a link is
     /// removed itself, never what it points to; a real folder is emptied that way, then removed.
-    /// Nothing happens when the path does not exist.
+    /// Nothing happens when the path does not exist. <paramref name="afterEachEntry"/> runs after
+    /// each entry removed (the kill tests pause there).
     /// </summary>
-    public static void DeleteTree(string path)
+    public static void DeleteTree(string path, Action? afterEachEntry = null)
     {
         if (IsLink(path))
         {
             RemoveLink(path);
+            afterEachEntry?.Invoke();
             return;
         }
         if (!Directory.Exists(path))
         {
-            if (File.Exists(path)) File.Delete(path);
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+                afterEachEntry?.Invoke();
+            }
             return;
         }
-        foreach (var entry in Directory.EnumerateFileSystemEntries(path).ToList()) DeleteTree(entry);
+        foreach (var entry in Directory.EnumerateFileSystemEntries(path).ToList()) DeleteTree(entry, afterEachEntry);
         Directory.Delete(path);
+        afterEachEntry?.Invoke();
     }
 
     /// <summary>

@@ -14,7 +14,8 @@ internal static class TestPause
     public const string Build = "build";                      // the new snapshot is half built (.building-*)
     public const string Switch = "switch";                    // the new snapshot is complete, current not switched yet
     public const string CurrentLink = "current-link";        // the temporary .current-<guid> link exists, not renamed yet
-    public const string Cleanup = "cleanup";                  // current switched, an old snapshot half removed
+    public const string Cleanup = "cleanup";                  // current switched, an old snapshot renamed to .deleting-*
+    public const string CleanupDelete = "cleanup-delete";    // in the middle of deleting that old snapshot: some of its files gone
 
     private static int s_reached;
 

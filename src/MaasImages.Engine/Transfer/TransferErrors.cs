@@ -49,6 +49,16 @@ public sealed class DestinationNotWritableException(string path, string reason, 
     public string Reason { get; } = reason;
 }
 
+/// <summary>
+/// Any other I/O failure of the destination (an I/O error of the disk, a file where this module
+/// needs a folder...): the system's message and errno, with the destination, never a raw exception.
+/// </summary>
+public sealed class DestinationIOErrorException(string path, Exception inner)
+    : MaasImagesException("DestinationIOError", MaasErrorKind.WriteError,
+        $"Cannot read or write under '{path}': {inner.Message.TrimEnd('.')}{(inner.HResult is > 0 and < 4096 ? $" (errno {inner.HResult})" : "")}. " +
+        "Files already complete there are kept, and partial downloads stay for the next run; fix the cause (see the message, or the system log for a disk error) and run again.",
+        path, inner);
+
 /// <summary>-Path cannot be a destination folder: it is a file, its parent is a file, or it is under a kernel pseudo file system.</summary>
 public sealed class InvalidDestinationException(string path, string reason)
     : MaasImagesException("InvalidDestination", MaasErrorKind.InvalidArgument,

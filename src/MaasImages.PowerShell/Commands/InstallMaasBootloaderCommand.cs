@@ -28,6 +28,8 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
 
     private string? _destination;
 
+    protected override string? IoFailureTarget => _destination;
+
     /// <summary>Streams from Get-MaasStream.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = StreamPathSet)]
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = StreamLiteralPathSet)]
@@ -120,6 +122,10 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
     [ValidateRange(0, 1000)]
     public int KeepSnapshots { get; set; }
 
+    /// <summary>Remove the bootloaders not selected by this run (never images): rack folders and maas.meta entries, mirror archives.</summary>
+    [Parameter]
+    public SwitchParameter Prune { get; set; }
+
     /// <summary>Emit a MaasBootloader per installed bootloader.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -167,6 +173,7 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
             Layout = Layout,
             Force = Force.IsPresent,
             KeepSnapshots = KeepSnapshots,
+            Prune = Prune.IsPresent,
             LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
             Transfer = TransferParameters.Options(ThrottleLimit, MaximumRetryCount, RetryIntervalSec, StallTimeoutSec, Force.IsPresent, Proxy, ProxyCredential),
         };

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using MaasImages.Engine.Errors;
 using MaasImages.Engine.Layout;
 using MaasImages.Engine.Layout.BootLinks;
+using MaasImages.Engine.Platform;
 using MaasImages.Engine.Transfer;
 using MaasImages.PowerShell.Infrastructure;
 
@@ -27,6 +28,10 @@ public sealed class NewMaasBootLinkCommand : AsyncPSCmdlet
     [ValidateNotNullOrEmpty]
     public string? LiteralPath { get; set; }
 
+    private string? _folder;
+
+    protected override string? IoFailureTarget => _folder;
+
     /// <summary>Seconds to wait for another run that holds the destination (the same default as the other writers).</summary>
     [Parameter]
     [ValidateRange(0, 86400)]
@@ -39,6 +44,7 @@ public sealed class NewMaasBootLinkCommand : AsyncPSCmdlet
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         var folder = DestinationPaths.Resolve(this, Path, LiteralPath);
+        _folder = folder;
         // Given boot-resources itself, work where TFTP looks: its current snapshot.
         var current = System.IO.Path.Combine(folder, "current");
         if (!Directory.Exists(System.IO.Path.Combine(folder, "bootloader")) && Directory.Exists(current))
@@ -93,7 +99,7 @@ public sealed class NewMaasBootLinkCommand : AsyncPSCmdlet
         // Like the other writers: never while Save-MaasImage or Install-MaasBootloader builds or switches a snapshot.
         using var destinationLock = await DestinationLock.AcquireAsync(LockFolder(folder), TimeSpan.FromSeconds(LockTimeoutSec), EmitWarning, cancellationToken)
             .ConfigureAwait(false);
-        var changes = BootLinkMaker.Plan(folder, Force.IsPresent);
+        var changes = IoFailures.Guard(folder, () => BootLinkMaker.Plan(folder, Force.IsPresent));
         try
         {
             BootLinkMaker.EnsureNothingInTheWay(changes, Force.IsPresent);
@@ -113,7 +119,7 @@ public sealed class NewMaasBootLinkCommand : AsyncPSCmdlet
                     : $"{(change.Occupied ? "Replace with" : change.Status == BootLinkStatus.Created ? "Create" : "Update")} symbolic link -> {change.Target}";
                 if (!await ShouldProcessAsync(change.Path, action).ConfigureAwait(false)) continue;
             }
-            Emit(BootLinkMaker.Apply(change));
+            Emit(IoFailures.Guard(folder, () => BootLinkMaker.Apply(change)));
         }
     }
 }

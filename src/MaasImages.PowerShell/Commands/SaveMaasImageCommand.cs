@@ -96,6 +96,8 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
 
     private string? _destination;
 
+    protected override string? IoFailureTarget => _destination;
+
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
         LayoutParameters.EnsureFits(this, Layout, MyInvocation.BoundParameters);

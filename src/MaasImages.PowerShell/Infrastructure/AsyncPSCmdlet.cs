@@ -43,6 +43,9 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>The folder an I/O failure the engine did not translate is about (the destination of a writer).</summary>
+    protected virtual string? IoFailureTarget => null;
+
     /// <summary>WriteObject from any thread.</summary>
     protected void Emit(object? value, bool enumerateCollection = false) => OnPipeline(() => WriteObject(value, enumerateCollection));
     protected void EmitError(ErrorRecord record) => OnPipeline(() => WriteError(record));
@@ -160,6 +163,11 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
         {
             // An engine error the work did not handle ends the command, with its stable id.
             ThrowTerminatingError(ErrorRecords.From(error));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The engine gives its I/O failures stable ids; one that slipped through still gets one.
+            ThrowTerminatingError(ErrorRecords.From(Engine.Platform.IoFailures.Translate(e, IoFailureTarget ?? string.Empty)!));
         }
     }
 

@@ -322,9 +322,13 @@ public sealed class BootloaderLayoutTests : IAsyncLifetime
         ServeAsSyslinux(File.ReadAllBytes(archive));
         File.Delete(archive);
 
-        var error = await Assert.ThrowsAsync<UnsafeArchiveException>(() => Install(new BootloaderQuery { Types = ["pxe"] }));
-        Assert.Equal("UnsafeArchive", error.ErrorId);
-        Assert.Contains(SyslinuxI386, error.Message, StringComparison.Ordinal);
+        var observer = new RecordingObserver();
+        Assert.Empty(await Install(new BootloaderQuery { Types = ["pxe"] }, observer: observer));
+        var failure = Assert.IsType<ItemNotSavedException>(Assert.Single(observer.Failures));
+        Assert.Equal("UnsafeArchive", failure.ErrorId);
+        Assert.IsType<UnsafeArchiveException>(failure.InnerException);
+        Assert.Equal("i386", failure.Item.Arch);
+        Assert.Contains(SyslinuxI386, failure.Message, StringComparison.Ordinal);
         Assert.Equal(before, new FileInfo(Current).LinkTarget);
         // Nothing from it anywhere: not in the tree (not even the good member, nor the archive), not beside it, not in /tmp.
         Assert.Equal(entriesBefore, Directory.GetFileSystemEntries(Root, "*", SearchOption.AllDirectories).Order());
@@ -341,20 +345,29 @@ public sealed class BootloaderLayoutTests : IAsyncLifetime
     public async Task A_corrupted_archive_with_a_bad_xz_check_is_refused()
     {
         ServeAsSyslinux(TestArchives.WithBadBlockCheck(_served.PathOf(SyslinuxI386)));
-        var error = await Assert.ThrowsAsync<CorruptArchiveException>(() => Install());
-        Assert.Equal("CorruptArchive", error.ErrorId);
-        Assert.False(Directory.Exists(Current));
-        Assert.Empty(Directory.GetDirectories(Root, "snapshot-*"));
+        var observer = new RecordingObserver();
+        var installed = await Install(observer: observer);
+        // Only its bootloader fails: the others are installed.
+        var failure = Assert.IsType<ItemNotSavedException>(Assert.Single(observer.Failures));
+        Assert.Equal("CorruptArchive", failure.ErrorId);
+        Assert.Equal(MaasErrorKind.InvalidData, failure.Kind);
+        Assert.Equal("pxe", BootloaderSelection.TypeOf(failure.Item));
+        Assert.Equal(["open-firmware/ppc64el", "uefi/amd64", "uefi/arm64"], installed.Select(b => $"{b.Type}/{b.Arch}").Order());
+        Assert.False(Directory.Exists(Path.Combine(Current, "bootloader/pxe")));
+        Assert.True(Directory.Exists(Path.Combine(Current, "bootloader/uefi/amd64")));
+        Assert.DoesNotContain("pxelinux", File.ReadAllText(Path.Combine(Current, "maas.meta")), StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(Path.Combine(Root, "cache"), "lpxelinux.0*"));
     }
 
     [Fact]
     public async Task An_oversized_member_is_refused()
     {
-        var error = await Assert.ThrowsAsync<UnsafeArchiveException>(async () =>
-            await BootloaderInstaller.InstallAsync(await Select(new BootloaderQuery { Types = ["pxe"] }), Options(), new RecordingObserver(),
-                new ArchiveLimits(MaxMemberSize: 4096, MaxTotalSize: 1 << 20, MaxMembers: 100), CancellationToken.None));
-        Assert.Contains("limit", error.Message, StringComparison.Ordinal);
+        var observer = new RecordingObserver();
+        Assert.Empty(await BootloaderInstaller.InstallAsync(await Select(new BootloaderQuery { Types = ["pxe"] }), Options(), observer,
+            new ArchiveLimits(MaxMemberSize: 4096, MaxTotalSize: 1 << 20, MaxMembers: 100), CancellationToken.None));
+        var failure = Assert.Single(observer.Failures);
+        Assert.Equal("UnsafeArchive", failure.ErrorId);
+        Assert.Contains("limit", failure.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Current));
         Assert.Empty(Directory.GetFiles(Path.Combine(Root, "cache")));
     }

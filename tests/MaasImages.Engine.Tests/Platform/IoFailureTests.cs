@@ -40,10 +40,24 @@ public sealed class IoFailureTests
     }
 
     [Fact]
-    public void Other_failures_are_left_alone()
+    public void Every_other_IO_failure_is_DestinationIOError_with_the_system_message_and_only_non_IO_failures_are_left_alone()
     {
-        Assert.Null(IoFailures.Translate(new IOException("other", 5), Destination));
+        var eio = Assert.IsType<DestinationIOErrorException>(IoFailures.Translate(new IOException("Input/output error", 5), Destination));
+        Assert.Equal("DestinationIOError", eio.ErrorId);
+        Assert.Equal(MaasErrorKind.WriteError, eio.Kind);
+        Assert.Equal(Destination, eio.Target);
+        Assert.Contains("Input/output error (errno 5)", eio.Message, StringComparison.Ordinal);
         Assert.Null(IoFailures.Translate(new InvalidOperationException("not io"), Destination));
+    }
+
+    [Fact]
+    public void A_link_loop_and_a_name_too_long_are_InvalidDestination()
+    {
+        Assert.Contains("longer than the file system allows",
+            Assert.IsType<InvalidDestinationException>(IoFailures.Translate(new PathTooLongException("long"), Destination)).Message, StringComparison.Ordinal);
+        if (!OperatingSystem.IsLinux()) return;
+        Assert.Contains("loops", Assert.IsType<InvalidDestinationException>(IoFailures.Translate(new IOException("loop", 40), Destination)).Message, StringComparison.Ordinal);
+        Assert.IsType<InvalidDestinationException>(IoFailures.Translate(new IOException("long", 36), Destination));
     }
 
     [Fact]

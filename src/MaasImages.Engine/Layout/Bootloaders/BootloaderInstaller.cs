@@ -28,10 +28,13 @@ public static class BootloaderInstaller
         ArgumentNullException.ThrowIfNull(options);
         EnsureSafeNames(bootloaders, options);
         Platform.DestinationCheck.Ensure(options.Destination);
-        LayoutJob.RefuseStaleMetadata(options, bootloaders);
-        return options.Layout == SaveLayout.Rack
-            ? new BootloaderRackLayout(bootloaders, options, ArchiveLimits.Default).Summary()
-            : new MirrorLayout(bootloaders, options, MaasContentKind.Bootloaders).Summary();
+        return Platform.IoFailures.Guard(options.Destination, () =>
+        {
+            LayoutJob.RefuseStaleMetadata(options, bootloaders);
+            return options.Layout == SaveLayout.Rack
+                ? new BootloaderRackLayout(bootloaders, options, ArchiveLimits.Default).Summary()
+                : new MirrorLayout(bootloaders, options, MaasContentKind.Bootloaders).Summary();
+        });
     }
 
     /// <summary>

@@ -18,6 +18,8 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
     private readonly ArchiveLimits _limits;
     private readonly string _root;
     private readonly List<MaasImageVersion> _products;
+    /// <summary>bootloader/&lt;type&gt;/&lt;arch&gt; of every bootloader selected (also one that fails): -Prune keeps only these.</summary>
+    private readonly HashSet<string> _selectedFolders;
     private readonly string? _currentSnapshot;
     private readonly MaasMeta _currentMeta;
     private MaasMeta _newMeta;
@@ -36,6 +38,7 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         _limits = limits;
         _root = options.Destination;
         _products = products.ToList();
+        _selectedFolders = _products.Select(BootloaderSelection.Folder).ToHashSet(StringComparer.Ordinal);
         RackSnapshots.EnsureOwnFoldersAreReal(_root);
         _currentSnapshot = RackSnapshots.ResolveCurrent(_root);
         _currentMeta = _currentSnapshot is null ? MaasMeta.Empty() : MaasMeta.Load(Path.Combine(_currentSnapshot, RackSnapshots.MetaName));
@@ -73,6 +76,11 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
     private MaasMeta BuildMeta(IReadOnlyList<MaasImageVersion> installed)
     {
         var meta = _currentMeta.Clone();
+        if (_options.Prune)
+        {
+            foreach (var (key, _) in meta.BootloaderEntries().ToList())
+                if (!_selectedFolders.Contains($"bootloader/{key[4]}/{key[1]}")) meta.Remove(key);
+        }
         MaasMetaRules.ApplyBootloaders(meta, installed, BootloaderSelection.TypeOf);
         return meta;
     }
@@ -85,6 +93,7 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
             if (_currentSnapshot is null || _toExtract.Count > 0) return false;
             if (!_newMeta.IsWrittenAt(Path.Combine(_currentSnapshot, RackSnapshots.MetaName))) return false;
             if (!PreloaderConfigs.AreCurrent(_currentSnapshot)) return false;
+            if (FoldersToPrune(_currentSnapshot).Any()) return false;
             var references = RackSnapshots.ReadReferences(_root, _currentSnapshot).Files;
             foreach (var (relative, cacheName) in Placements())
             {
@@ -113,29 +122,25 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         }
         var nothingChanged = NothingChanged;
         var failures = new FailedItems(observer);
-        await engine.RunAsync(_downloads,
-            (item, error) => failures.Fail(_products.Where(p => BootloaderSelection.Archives(p).Any(a => a.Sha256 == item.Sha256)), error),
-            cancellationToken).ConfigureAwait(false);
+        await engine.RunAsync(_downloads, (item, error) => failures.Fail(UsersOf(item.Sha256), error), cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
-        if (failures.Count > 0)
-        {
-            // Install what did download; a failed bootloader keeps its previous version, if any.
-            _products.RemoveAll(failures.Contains);
-            _toExtract.RemoveAll(e => failures.Contains(e.Product));
-            if (_products.Count == 0)
-            {
-                observer.OnMessage($"No bootloader could be installed: '{RackSnapshots.CurrentName}' is left as it was.");
-                return [];
-            }
-            _newMeta = BuildMeta(_products);
-            nothingChanged = false;
-        }
+        if (!DropFailed(failures, observer)) return [];
         RemoveInterruptedExtractions();
-        foreach (var (_, archive) in _toExtract.DistinctBy(e => e.Archive.Sha256, StringComparer.Ordinal))
+        foreach (var (_, archive) in _toExtract.DistinctBy(e => e.Archive.Sha256, StringComparer.Ordinal).ToList())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            _cachedMembers[archive.Sha256] = ExtractToCache(archive, observer.OnMessage);
+            try
+            {
+                _cachedMembers[archive.Sha256] = ExtractToCache(archive, observer.OnMessage);
+            }
+            catch (Errors.MaasImagesException refused) when (refused is Errors.UnsafeArchiveException or Errors.CorruptArchiveException)
+            {
+                // A hostile or damaged archive fails its bootloader(s) only (nothing of it was written).
+                failures.Fail(UsersOf(archive.Sha256), refused);
+            }
         }
+        if (!DropFailed(failures, observer)) return [];
+        if (failures.Count > 0) nothingChanged = false;
 
         string snapshot;
         if (nothingChanged)
@@ -146,11 +151,13 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         else
         {
             cancellationToken.ThrowIfCancellationRequested();
-            snapshot = RackSnapshots.Build(_root, _currentSnapshot, observer.OnWarning, draft => Fill(draft, observer.OnWarning), _options.CopyInsteadOfLinking);
+            snapshot = RackSnapshots.Build(_root, _currentSnapshot, observer.OnWarning, draft => Fill(draft, observer.OnMessage, observer.OnWarning), _options.CopyInsteadOfLinking);
             RackSnapshots.SwitchCurrent(_root, snapshot);
             observer.OnMessage($"'{RackSnapshots.CurrentName}' now points to {Path.GetFileName(snapshot)}.");
         }
-        RackSnapshots.CleanUp(_root, snapshot, observer.OnMessage, _options.KeepSnapshots, _currentSnapshot, observer.OnWarning);
+        // What failed bootloaders did fetch (an archive, or the members of their other archive) stays for the next run.
+        RackSnapshots.CleanUp(_root, snapshot, observer.OnMessage, _options.KeepSnapshots, _currentSnapshot, observer.OnWarning,
+            failures.Items.SelectMany(BootloaderSelection.Archives).Select(a => a.Sha256).ToHashSet(StringComparer.Ordinal));
         return _products.Select(product =>
         {
             var folder = Path.Combine(snapshot, BootloaderSelection.Folder(product));
@@ -159,9 +166,60 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         }).ToList();
     }
 
-    private void Fill(SnapshotDraft draft, Action<string> warn)
+    /// <summary>
+    /// -Prune: the bootloader/&lt;type&gt;/&lt;arch&gt; folders of <paramref name="snapshot"/> this run
+    /// did not select (a link there is removed itself, never followed). Never an image.
+    /// </summary>
+    private IEnumerable<string> FoldersToPrune(string snapshot)
+    {
+        if (!_options.Prune) yield break;
+        var bootloader = new DirectoryInfo(Path.Combine(snapshot, "bootloader"));
+        if (!bootloader.Exists || bootloader.LinkTarget is not null) yield break;
+        foreach (var type in bootloader.EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            if (type is not DirectoryInfo typeFolder || type.LinkTarget is not null)
+            {
+                if (!_selectedFolders.Any(f => f.StartsWith($"bootloader/{type.Name}/", StringComparison.Ordinal))) yield return $"bootloader/{type.Name}";
+                continue;
+            }
+            foreach (var arch in typeFolder.EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
+                if (!_selectedFolders.Contains($"bootloader/{type.Name}/{arch.Name}")) yield return $"bootloader/{type.Name}/{arch.Name}";
+        }
+    }
+
+    /// <summary>The selected bootloaders that use the archive with <paramref name="sha256"/>.</summary>
+    private List<MaasImageVersion> UsersOf(string sha256) =>
+        _products.Where(p => BootloaderSelection.Archives(p).Any(a => a.Sha256 == sha256)).ToList();
+
+    /// <summary>
+    /// Leaves the failed bootloaders out (each keeps its previous version, if any); false when
+    /// none is left to install, and then nothing changes.
+    /// </summary>
+    private bool DropFailed(FailedItems failures, ITransferObserver observer)
+    {
+        if (failures.Count == 0) return true;
+        _products.RemoveAll(failures.Contains);
+        _toExtract.RemoveAll(e => failures.Contains(e.Product));
+        if (_products.Count == 0)
+        {
+            observer.OnMessage($"No bootloader could be installed: '{RackSnapshots.CurrentName}' is left as it was.");
+            return false;
+        }
+        _newMeta = BuildMeta(_products);
+        return true;
+    }
+
+    private void Fill(SnapshotDraft draft, Action<string> log, Action<string> warn)
     {
         var building = draft.Folder;
+        foreach (var pruned in FoldersToPrune(building).ToList())
+        {
+            var folder = Path.Combine(building, pruned.Replace('/', Path.DirectorySeparatorChar));
+            NoFollow.DeleteTree(folder);
+            var type = Path.GetDirectoryName(folder)!;
+            if (Path.GetFileName(Path.GetDirectoryName(type)) == "bootloader" && !Directory.EnumerateFileSystemEntries(type).Any()) Directory.Delete(type);
+            log($"Pruned {pruned}: not selected by this run.");
+        }
         foreach (var product in _products)
         {
             // The product's folder holds exactly this version: files of the carried-forward one go.
