@@ -226,6 +226,24 @@ public sealed class MetadataSafetyTests : IAsyncLifetime
         return await BootloaderInstaller.SelectAsync(stream, new BootloaderQuery(), _ => { }, CancellationToken.None);
     }
 
+    [Fact]
+    public async Task Install_MaasBootloader_refuses_a_mirror_root_holding_another_streams_index_also_in_WhatIf()
+    {
+        var index = Path.Combine(Root, "streams", "v1", "index.sjson");
+        Directory.CreateDirectory(Path.GetDirectoryName(index)!);
+        File.WriteAllText(index, Key.Value.ClearSign(_served.Read(TempStream.Index).Replace(":stable:", ":candidate:", StringComparison.Ordinal)));
+        var before = Fingerprint();
+        var bootloaders = await SelectBootloaders();
+
+        _server.ResetCounters();
+        Assert.Throws<StreamMismatchException>(() => BootloaderInstaller.Plan(bootloaders, Options(SaveLayout.Mirror)));
+        var error = await Assert.ThrowsAsync<StreamMismatchException>(() =>
+            BootloaderInstaller.InstallAsync(bootloaders, Options(SaveLayout.Mirror, force: true), new RecordingObserver(), CancellationToken.None));
+        Assert.Contains("com.ubuntu.maas:candidate:1:bootloader-download", error.Message, StringComparison.Ordinal);
+        Assert.Empty(PayloadRequests());
+        TreeFingerprint.AssertSame(before, Fingerprint(), "the mirror");
+    }
+
     [Theory]
     [InlineData(SaveLayout.Rack)]
     [InlineData(SaveLayout.Mirror)]
