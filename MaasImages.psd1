@@ -25,6 +25,8 @@
         'Restore-MaasBootResource'
         'Get-MaasBootResource'
         'Remove-MaasBootResource'
+        'Compare-MaasBootResource'
+        'Test-MaasBootResource'
     )
     VariablesToExport    = @()
     AliasesToExport      = @('New-MaasBootLinks')

@@ -14,7 +14,9 @@ namespace MaasImages.Engine.Inventory;
 /// </summary>
 internal static class MirrorInventory
 {
-    public static async Task<List<MaasBootResource>> ReadAsync(string root, Action<MaasImagesException> error, CancellationToken cancellationToken)
+    /// <param name="items">When given, filled with every item path the documents describe (sha256, size), saved or not.</param>
+    public static async Task<List<MaasBootResource>> ReadAsync(string root, Action<MaasImagesException> error, CancellationToken cancellationToken,
+        Dictionary<string, (string Sha256, long Size)>? items = null)
     {
         var stream = await StreamClient.OpenAsync(StreamSource.Resolve(null, root), skipSignatureCheck: true, cancellationToken).ConfigureAwait(false);
         var state = State(root);
@@ -37,6 +39,8 @@ internal static class MirrorInventory
                 .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
             foreach (var version in versions)
             {
+                if (items is not null)
+                    foreach (var file in version.Files) items.TryAdd(file.Path, (file.Sha256, file.Size));
                 var files = new List<MaasBootResourceFile>();
                 foreach (var file in version.Files)
                 {

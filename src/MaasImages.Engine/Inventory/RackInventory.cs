@@ -145,7 +145,7 @@ internal static class RackInventory
     }
 
     /// <summary>
-    /// The regular files of a folder (never through a link), and the files the reference record
+    /// The regular files of a folder (never through a link) that are cache files, and the files the reference record
     /// places there that are gone (Exists false). The expected hash: an image's cache name is its
     /// sha256; a bootloader member's was recorded when it was extracted.
     /// </summary>
@@ -158,6 +158,9 @@ internal static class RackInventory
             {
                 if (file.LinkTarget is not null) continue;
                 var relative = $"{folder}/{file.Name}";
+                // Only what the cache explains belongs to the resource: a stray file (a leftover
+                // temporary, a copy made by hand) is not part of it (Test-MaasBootResource: Unexpected).
+                if (!references.Files.ContainsKey(relative) && !references.Unknown.Contains(relative)) continue;
                 seen.Add(relative);
                 yield return Describe(snapshot, relative, file.Length, true, references);
             }

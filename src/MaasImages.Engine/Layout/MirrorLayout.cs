@@ -262,7 +262,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
 
     private void SaveState() => WriteState(_root, _state);
 
-    /// <summary>Writes the state file of the mirror at <paramref name="root"/> atomically (also Remove-MaasBootResource).</summary>
+    /// <summary>Writes the state file of the mirror at <paramref name="root"/> atomically (also Remove-MaasBootResource, and Test-MaasBootResource -Repair).</summary>
     internal static void WriteState(string root, Dictionary<string, FileRecord> state) =>
         WriteAtomically(Path.Combine(root, StateFile), JsonSerializer.SerializeToUtf8Bytes(state));
 }

@@ -20,8 +20,9 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
 
     private readonly List<MaasImageVersion> _images = [];
 
-    /// <summary>Image versions from Get-MaasImageVersion.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    /// <summary>Image versions from Get-MaasImageVersion (or the Upstream of Compare-MaasBootResource's results, by property name).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Upstream")]
     [ValidateNotNull]
     public MaasImageVersion[]? InputObject { get; set; }
 

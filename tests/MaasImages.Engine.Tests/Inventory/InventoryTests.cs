@@ -286,4 +286,23 @@ public sealed class InventoryTests : ServedSampleTest
         Assert.NotEmpty(resources);
         Assert.All(resources, r => Assert.All(r.Files, f => Assert.StartsWith(Root, Path.GetFullPath(f.Path), StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task A_damaged_or_hostile_mirror_record_is_ignored_never_followed()
+    {
+        var images = await Select(new ImageQuery { Release = ["noble"], Arch = ["amd64"], Subarch = ["ga-*"], MaxVersions = 1 });
+        await ImageSaver.SaveAsync(images, Options(SaveLayout.Mirror), new RecordingObserver(), CancellationToken.None);
+        var state = Path.Combine(Root, ".maasimages-mirror.json");
+        foreach (var text in new[]
+                 {
+                     "{\"../../../etc/passwd\": {\"Sha256\": \"00\", \"Size\": 1, \"Modified\": 0}}", "{\"noble/x\": null}", "[1, 2]",
+                     "{\"x\": {\"Sha256\": 5}}", "not json",
+                 })
+        {
+            File.WriteAllText(state, text);
+            var resource = Assert.Single(await Get());
+            Assert.Empty(Errors);
+            Assert.All(resource.Files, f => Assert.True(f.Exists && f.Path.StartsWith(Root, StringComparison.Ordinal), f.Path));
+        }
+    }
 }

@@ -1,0 +1,76 @@
+using System.Management.Automation;
+using MaasImages.Engine.Inventory;
+using MaasImages.PowerShell.Infrastructure;
+
+namespace MaasImages.PowerShell.Commands;
+
+/// <summary>
+/// Re-hashes every file a rack tree or mirror serves against what was recorded when it was saved:
+/// one result per file (Ok, Corrupt, Missing, Unexpected, NotRecorded), or one bool with -Quiet.
+/// -Repair fetches corrupt and missing files again and, for a rack, switches current to a new snapshot.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "MaasBootResource", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[OutputType(typeof(MaasBootResourceCheck), typeof(bool))]
+public sealed class TestMaasBootResourceCommand : AsyncPSCmdlet
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    /// <summary>A boot-resources folder (or a snapshot, or current) or a mirror root. Wildcards allowed.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>The folder, taken literally.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string? LiteralPath { get; set; }
+
+    /// <summary>Fetch corrupt and missing files again (rack: into a new snapshot, current switched atomically).</summary>
+    [Parameter]
+    public SwitchParameter Repair { get; set; }
+
+    /// <summary>Return only True (every file is intact, or was repaired) or False.</summary>
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
+    /// <summary>A stream root (URL or folder) to repair from instead of the source recorded at save time.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Source { get; set; }
+
+    /// <summary>Seconds to wait for another run that holds the destination (-Repair).</summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; } = TransferParameters.DefaultLockTimeoutSec;
+
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        var folder = DestinationPaths.Resolve(this, Path, LiteralPath);
+        // A folder -Source names is resolved here, where the current location is known.
+        var source = Source is not null && !Uri.TryCreate(Source, UriKind.Absolute, out _)
+            ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Source)
+            : Source;
+        return TestAsync(folder, source, cancellationToken);
+    }
+
+    private async Task TestAsync(string folder, string? source, CancellationToken cancellationToken)
+    {
+        var options = new VerifyOptions
+        {
+            Source = source,
+            LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
+            Transfer = TransferParameters.Options(4, TransferParameters.DefaultMaximumRetryCount, TransferParameters.DefaultRetryIntervalSec,
+                TransferParameters.DefaultStallTimeoutSec, false, null, null),
+        };
+        var observer = new TransferProgress("Verifying MAAS boot resources", EmitProgress, EmitVerbose, EmitWarning, EmitErrorAndWait);
+        void Error(Engine.Errors.MaasImagesException error) => EmitError(ErrorRecords.From(error));
+        var checks = await BootResourceVerifier.VerifyAsync(folder, options, observer, Error, cancellationToken).ConfigureAwait(false);
+        var broken = checks.Count(c => c.Status is MaasFileCheckStatus.Corrupt or MaasFileCheckStatus.Missing);
+        if (Repair.IsPresent && broken > 0 && await ShouldProcessAsync(folder, $"Fetch {broken} corrupt or missing file(s) again and put them in place").ConfigureAwait(false))
+            await BootResourceVerifier.RepairAsync(folder, checks, options, observer, Error, cancellationToken).ConfigureAwait(false);
+        if (Quiet.IsPresent) Emit(checks.All(c => c.IsHealthy));
+        else Emit(checks, enumerateCollection: true);
+    }
+}
