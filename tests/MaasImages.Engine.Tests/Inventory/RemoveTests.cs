@@ -185,4 +185,43 @@ public sealed class RemoveTests : ServedSampleTest
         var notATree = Served.PathOf("jammy");
         await Assert.ThrowsAnyAsync<MaasImagesException>(() => Remove(notATree, _ => true));
     }
+
+    [RealFixtureFact]
+    public async Task A_rack_tree_MAAS_wrote_from_the_real_fixtures_loses_one_release_and_keeps_the_rest_by_inode()
+    {
+        JsonObject Document(string name) => JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.RealFixtures, name)))!.AsObject();
+        var documents = new[] { Document("simplestreams_centos.json"), Document("simplestreams_ubuntu.3182e1bf.json") };
+        var written = MaasWrittenRackTree.Write(Root, documents, _ => true);
+        var all = await Inventory();
+        var release = all.Where(r => r.Os == "ubuntu").Select(r => r.Release).Distinct().Order(StringComparer.Ordinal).First();
+        var doomed = all.Where(r => r.Release == release).ToList();
+        Assert.NotEmpty(doomed);
+
+        var (removed, _) = await Remove(Root, r => r.Release == release);
+        Assert.Equal(doomed.Count, removed.Count);
+        Assert.NotEqual(MaasWrittenRackTree.Snapshot, new FileInfo(Current).LinkTarget);
+        Assert.False(Directory.Exists(Path.Combine(Root, MaasWrittenRackTree.Snapshot)), "MAAS's snapshot is replaced, as MAAS replaces its own");
+        var left = await Inventory();
+        Assert.Equal(all.Count - doomed.Count, left.Count);
+        Assert.DoesNotContain(left, r => r.Release == release);
+        var keptShas = written.Where(w => !doomed.Any(d => d.ProductName == w.Key)).SelectMany(w => w.Value.Files.Values).ToHashSet();
+        var goneShas = doomed.SelectMany(d => written[d.ProductName].Files.Values).Except(keptShas).ToList();
+        Assert.All(keptShas, sha => Assert.True(File.Exists(Path.Combine(Cache, sha)), $"cache/{sha} kept (found by inode)"));
+        Assert.All(goneShas, sha => Assert.False(File.Exists(Path.Combine(Cache, sha)), $"cache/{sha} removed"));
+        Assert.All(left, r => Assert.All(r.Files, f => Assert.True(f.Exists, f.Path)));
+    }
+
+    [Fact]
+    public async Task A_linked_cache_is_UnsafeDestination_and_nothing_changes()
+    {
+        await Save(await Images("noble"));
+        var before = new FileInfo(Current).LinkTarget;
+        var outside = Served.PathOf("outside-cache");
+        Directory.Move(Cache, outside);
+        File.CreateSymbolicLink(Cache, outside);
+        var error = await Assert.ThrowsAsync<UnsafeDestinationException>(() => Remove(Root, _ => true));
+        Assert.Equal("UnsafeDestination", error.ErrorId);
+        Assert.Equal(before, new FileInfo(Current).LinkTarget);
+        Assert.NotEmpty(Directory.GetFiles(outside));
+    }
 }
