@@ -146,9 +146,13 @@ public sealed class RemoveTests : ServedSampleTest
         await Save(nobleGa.Concat(nobleHwe).Concat(jammy).ToList(), SaveLayout.Mirror);
         var documents = Directory.GetFiles(Path.Combine(Root, "streams/v1")).ToDictionary(f => f, File.ReadAllBytes);
 
+        var ga = nobleGa.Single();
+        var partial = Path.Combine(Root, ga.Files.Single(f => f.FileType == "boot-initrd").Path + ".partial");
+        File.WriteAllText(partial, "half a download");
+        File.WriteAllText(partial + ".json", "{}");
         var (removed, _) = await Remove(Root, r => r.Subarch == "ga-24.04");
         Assert.Single(removed);
-        var ga = nobleGa.Single();
+        Assert.False(File.Exists(partial) || File.Exists(partial + ".json"), "a partial download of a removed file goes too");
         Assert.False(File.Exists(Path.Combine(Root, ga.Files.Single(f => f.FileType == "boot-kernel").Path)));
         Assert.False(Directory.Exists(Path.Combine(Root, "noble/arm64/20250718/ga-24.04")));
         var squashfs = ga.Files.Single(f => f.FileType == "squashfs").Path;

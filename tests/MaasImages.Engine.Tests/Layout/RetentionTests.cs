@@ -356,4 +356,39 @@ public sealed class RetentionTests : ServedSampleTest
         foreach (var archive in bootloaders.SelectMany(BootloaderSelection.Archives))
             Assert.True(File.Exists(Path.Combine(Root, archive.Path)), $"{archive.Path} kept");
     }
+
+    [Fact]
+    public async Task Restore_puts_right_the_root_links_of_the_snapshot_before_the_switch()
+    {
+        await Save(await Images("jammy", "20250701"), Options(keepSnapshots: 2));
+        await Install(keepSnapshots: 2);
+        var good = Path.Combine(Root, CurrentName());
+        await Save(await Images("jammy", "20250718"), Options(keepSnapshots: 2));
+        // The kept snapshot lost a root link, and another now points at nothing.
+        File.Delete(Path.Combine(good, "bootx64.efi"));
+        File.Delete(Path.Combine(good, "bootloader/open-firmware/ppc64el/bootppc64.bin"));
+        Assert.NotNull(new FileInfo(Path.Combine(good, "bootppc64.bin")).LinkTarget);
+
+        var observer = new RecordingObserver();
+        await Restore(Root, Path.GetFileName(good), observer);
+        Assert.True(File.Exists(Path.Combine(Current, "bootx64.efi")));
+        Assert.Equal("bootloader/uefi/amd64/bootx64.efi", new FileInfo(Path.Combine(Current, "bootx64.efi")).LinkTarget);
+        Assert.Null(new FileInfo(Path.Combine(Current, "bootppc64.bin")).LinkTarget);
+        Assert.Contains(observer.Messages, m => m.StartsWith("Put right the root link bootx64.efi", StringComparison.Ordinal));
+        Assert.Contains(observer.Messages, m => m.StartsWith("Put right the root link bootppc64.bin", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task KeepVersions_is_not_applied_when_an_image_of_the_run_failed()
+    {
+        var older = await Images("noble", "20250701", "arm64", "ga-24.04");
+        await Save(older, Options(SaveLayout.Mirror));
+        var newer = (await Images("noble", "20250718", "arm64", "ga-24.04")).Concat(await Images("noble", "20250718", "arm64", "hwe-24.04")).ToList();
+        Server.Faults.Add("*20250718/hwe-24.04/generic/boot-kernel", MaasImages.TestServer.Fault.Status(404), count: -1);
+        var observer = await Save(newer, Options(SaveLayout.Mirror, keepVersions: 1));
+        Assert.NotEmpty(observer.Failures);
+        Assert.Contains("Not applying -KeepVersions: some items could not be saved, so their older versions stay.", observer.Messages);
+        Assert.All(older.Single().Files, f => Assert.True(File.Exists(Path.Combine(Root, f.Path)), f.Path));
+        Assert.True(File.Exists(MirrorPath(newer[0], "boot-kernel")), "the image that did download is saved");
+    }
 }
