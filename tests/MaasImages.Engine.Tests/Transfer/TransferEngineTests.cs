@@ -59,6 +59,38 @@ public sealed class TransferEngineTests : IAsyncLifetime
         Assert.False(File.Exists(path + ".partial.json"));
     }
 
+    /// <summary>An observer whose progress display fails every time (e.g. its pipeline has stopped).</summary>
+    private sealed class FailingDisplay(TaskCompletionSource tickedAndThrew) : ITransferObserver
+    {
+        public void OnProgress(TransferSnapshot snapshot)
+        {
+            if (!snapshot.Completed) tickedAndThrew.TrySetResult(); // only the timer reports an unfinished transfer
+            throw new InvalidOperationException("the display is gone");
+        }
+
+        public void OnFileCompleted(FileResult result) { }
+        public void OnMessage(string message) { }
+        public void OnWarning(string message) { }
+        public void OnFailed(MaasImages.Engine.Errors.MaasImagesException failure) { }
+    }
+
+    [Fact]
+    public async Task A_progress_display_that_throws_on_the_timer_thread_neither_crashes_the_process_nor_fails_the_download()
+    {
+        // The download is held half way until the progress timer has fired (and its observer thrown):
+        // an exception escaping a timer callback would end the test host, not just this test.
+        var release = new TaskCompletionSource();
+        var tickedAndThrew = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _server.Faults.Add("images/squashfs", Fault.Hold(Size / 2, release.Task));
+        var run = new TransferEngine(Fast(), new FailingDisplay(tickedAndThrew)).RunAsync([Item()], CancellationToken.None);
+        await tickedAndThrew.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        release.SetResult();
+
+        var result = Assert.Single(await run.WaitAsync(TimeSpan.FromMinutes(2)));
+        Assert.Equal(Size, result.Item.Size);
+        AssertVerifiedFileOnly(Final);
+    }
+
     private void AssertNothingAtFinalPath()
     {
         Assert.False(File.Exists(Final), "a file reached the final path");
