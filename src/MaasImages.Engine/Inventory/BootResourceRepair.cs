@@ -70,6 +70,7 @@ internal static class BootResourceRepair
         var root = tree.Root;
         var references = RackSnapshots.ReadReferences(root, tree.Snapshot!);
         var images = new List<Fetch>();
+        Dictionary<string, (string Path, long Size)>? bySha256 = null;
         var members = new List<(MaasBootResourceCheck Check, CacheContent Content, DownloadItem Archive)>();
         foreach (var check in broken)
         {
@@ -91,7 +92,21 @@ internal static class BootResourceRepair
                     members.Add((check, content, new DownloadItem(archiveUri, archiveSha, archiveSize, RackSnapshots.CachePath(root, archiveSha), content.SourcePath ?? archiveSha)));
                 continue;
             }
-            if (!RackInventory.IsSha256(cacheName) || file.ExpectedSize is not { } size)
+            if (!RackInventory.IsSha256(cacheName))
+            {
+                error(new RepairSourceUnknownException(file.Path, "it is not known which cache file it is"));
+                continue;
+            }
+            if (source is not null && (file.ExpectedSize is null || file.SourcePath is null))
+            {
+                // Not recorded (a tree MAAS wrote): the stream at -Source says where the content with this sha256 is.
+                bySha256 ??= await ItemsBySha256Async(source, cancellationToken).ConfigureAwait(false);
+                if (bySha256.TryGetValue(cacheName, out var item))
+                    images.Add(new Fetch(check, file, new DownloadItem(source.Resolve(item.Path), sha256, item.Size, RackSnapshots.CachePath(root, cacheName), item.Path)));
+                else error(new RepairSourceUnknownException(file.Path, $"no file of the stream at '{source.Root}' has its sha256 {cacheName}"));
+                continue;
+            }
+            if (file.ExpectedSize is not { } size)
             {
                 error(new RepairSourceUnknownException(file.Path, "its size and source were not recorded when it was saved"));
                 continue;
@@ -128,6 +143,22 @@ internal static class BootResourceRepair
         // Every other snapshot stays (the damaged one too, as it was): a repair never removes what a save's -KeepSnapshots kept.
         RackSnapshots.CleanUp(root, snapshot, observer.OnMessage, keepSnapshots: RackSnapshots.Snapshots(root).Count, warn: observer.OnWarning);
         foreach (var (check, _) in placements) check.Repaired = true;
+    }
+
+    /// <summary>
+    /// Every file the stream at <paramref name="source"/> offers, by sha256 (its path and size). The
+    /// documents are read without a signature check on purpose: they only say where to look; what
+    /// is fetched must have the sha256 already on disk (the cache name), or it is refused.
+    /// </summary>
+    private static async Task<Dictionary<string, (string Path, long Size)>> ItemsBySha256Async(StreamSource source, CancellationToken cancellationToken)
+    {
+        var stream = await StreamClient.OpenAsync(source, skipSignatureCheck: true, cancellationToken).ConfigureAwait(false);
+        var items = new Dictionary<string, (string, long)>(StringComparer.Ordinal);
+        foreach (var content in stream.Contents.Where(c => c.Kind is MaasContentKind.Images or MaasContentKind.Bootloaders && c.IsSupportedFormat))
+            foreach (var version in await StreamClient.GetImageVersionsAsync(stream, content, new ImageQuery(), cancellationToken).ConfigureAwait(false))
+                foreach (var file in version.Files)
+                    items.TryAdd(file.Sha256, (file.Path, file.Size));
+        return items;
     }
 
     /// <summary>

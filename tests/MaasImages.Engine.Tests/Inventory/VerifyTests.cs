@@ -223,4 +223,20 @@ public sealed class VerifyTests : ServedSampleTest
             File.Delete(victim);
         }
     }
+
+    [Fact]
+    public async Task A_tree_MAAS_wrote_is_repaired_from_Source_by_the_sha256_its_cache_files_are_named_after()
+    {
+        JsonObject Document(string relative) => JsonNode.Parse(Served.Read(relative))!.AsObject();
+        MaasWrittenRackTree.Write(Root, [Document(TempStream.V3Products)], p => p.EndsWith(":24.04:arm64:ga-24.04", StringComparison.Ordinal));
+        var checks = await Check();
+        Assert.NotEmpty(checks);
+        Assert.All(checks, c => Assert.Equal(MaasFileCheckStatus.Corrupt, c.Status)); // stand-ins, not the content their cache names say
+
+        await Repair(checks, Verify(Server.BaseUri.AbsoluteUri));
+        Assert.Empty(Errors);
+        Assert.All(checks, c => Assert.True(c.Repaired, c.RelativePath));
+        Assert.NotEqual(MaasWrittenRackTree.Snapshot, new FileInfo(Path.Combine(Root, "current")).LinkTarget);
+        Assert.All(await Check(), c => Assert.Equal(MaasFileCheckStatus.Ok, c.Status));
+    }
 }
