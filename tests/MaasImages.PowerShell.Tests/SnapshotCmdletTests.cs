@@ -113,11 +113,13 @@ public sealed class SnapshotCmdletTests() : ServedSampleTests("maasimages-snapsh
         Assert.Equal("20250718", Assert.Single(read.Output).ToString());
     }
 
-    [Fact]
-    public void Snapshot_names_complete_from_the_folder_given_with_Path()
+    [Theory]
+    [InlineData("Restore-MaasBootResource -Path '{0}' -Snapshot snap")]
+    [InlineData("Get-MaasBootSnapshot -Path '{0}' -Name snap")]
+    public void Snapshot_names_complete_from_the_folder_given_with_Path(string command)
     {
         SaveTwoVersions();
-        var input = $"Restore-MaasBootResource -Path '{Destination}' -Snapshot snap";
+        var input = string.Format(System.Globalization.CultureInfo.InvariantCulture, command, Destination);
         var result = Session.Run("(TabExpansion2 -inputScript $text -cursorColumn $text.Length).CompletionMatches.CompletionText",
             new Dictionary<string, object?> { ["text"] = input });
         var offered = result.Output.Select(o => o.ToString()).ToList();

@@ -93,6 +93,8 @@ public static class BootSnapshots
             }
             var before = RackSnapshots.ResolveCurrent(root) is { } was ? Path.GetFileName(was) : "nothing";
             RackSnapshots.SwitchCurrent(root, folder);
+            var all = RackSnapshots.Snapshots(root);
+            RackSnapshots.RecordRolledBackFrom(root, all.Take(all.ToList().IndexOf(planned.Name)));
             log($"'{RackSnapshots.CurrentName}' now points to {planned.Name} (was {before}).");
             return Describe(root, planned.Name, isCurrent: true);
         }

@@ -178,9 +178,9 @@ internal static class RackSnapshots
     /// links, stale reference records), then every cache file that no kept snapshot references by
     /// name. Partials stay for resume, and so does the content of items that failed this run
     /// (<paramref name="keepContent"/>: sha256 of images' files, bootloader archives and the
-    /// members unpacked from them), so the next run reuses it. <paramref name="previousCurrent"/>
-    /// is what <c>current</c> served before the run: removing a snapshot newer than it (one a
-    /// restore went back from) is a warning, never silent.
+    /// members unpacked from them), so the next run reuses it. Removing a snapshot a restore went
+    /// back from (recorded by the restore) is a warning, never silent; <paramref name="previousCurrent"/>,
+    /// what <c>current</c> served before the run, is named in it.
     /// </summary>
     public static void CleanUp(string root, string keep, Action<string> log, int keepSnapshots = 0, string? previousCurrent = null, Action<string>? warn = null,
         IReadOnlySet<string>? keepContent = null)
@@ -232,13 +232,14 @@ internal static class RackSnapshots
         var retained = all.Where(name => name != keptName).Take(Math.Max(0, keepSnapshots)).ToHashSet(StringComparer.Ordinal);
         foreach (var name in retained) log($"Kept the snapshot {name} (-KeepSnapshots {keepSnapshots}).");
         var previousName = previousCurrent is null ? null : Path.GetFileName(Path.TrimEndingDirectorySeparator(previousCurrent));
-        var previousIndex = previousName is null ? -1 : all.ToList().IndexOf(previousName);
+        // Only what a restore went back from counts, not a snapshot a killed run left unswitched.
+        var rolledBackFrom = ReadRolledBackFrom(root);
         foreach (var dir in Directory.EnumerateDirectories(root).ToList())
         {
             var name = Path.GetFileName(dir);
             if (name == keptName || retained.Contains(name) || !(name.StartsWith(SnapshotPrefix, StringComparison.Ordinal) || name.StartsWith(BuildingPrefix, StringComparison.Ordinal)
                 || name.StartsWith(DeletingPrefix, StringComparison.Ordinal))) continue;
-            var newerThanRestored = previousIndex > 0 && all.Take(previousIndex).Contains(name, StringComparer.Ordinal);
+            var newerThanRestored = rolledBackFrom.Contains(name);
             if (NoFollow.IsLink(dir))
             {
                 NoFollow.DeleteTree(dir); // the link only: what it points to is not ours
@@ -255,12 +256,42 @@ internal static class RackSnapshots
             }
             NoFollow.DeleteTree(doomed, static () => TestPause.At(TestPause.CleanupDelete));
             if (newerThanRestored)
-                warn($"Removed the snapshot {name}, newer than {previousName} that '{CurrentName}' was restored to: -KeepSnapshots {keepSnapshots} keeps " +
+                warn($"Removed the snapshot {name}, which '{CurrentName}' was restored back from (it served {previousName} before this run): -KeepSnapshots {keepSnapshots} keeps " +
                      $"{(keepSnapshots == 0 ? "no snapshot" : $"only the {keepSnapshots} newest snapshot(s)")} besides '{CurrentName}'. Pass a larger -KeepSnapshots to keep it.");
             else
                 log(name.StartsWith(SnapshotPrefix, StringComparison.Ordinal) ? $"Removed the old snapshot {name}."
                     : $"Removed {name}, left by an interrupted run.");
         }
+        if (rolledBackFrom.Count > 0) RecordRolledBackFrom(root, rolledBackFrom.Where(n => Directory.Exists(Path.Combine(root, n))));
+    }
+
+    /// <summary>Which snapshots the last restore went back from (newer than the one it restored); see <see cref="RecordRolledBackFrom"/>.</summary>
+    internal const string RestoredRecord = ".maasimages-restored.json";
+
+    private static HashSet<string> ReadRolledBackFrom(string root)
+    {
+        var path = Path.Combine(root, RestoredRecord);
+        try
+        {
+            if (NoFollow.IsLink(path) || !File.Exists(path)) return new(StringComparer.Ordinal);
+            return (JsonSerializer.Deserialize<List<string>>(File.ReadAllBytes(path)) ?? []).Where(n => n is not null).ToHashSet(StringComparer.Ordinal);
+        }
+        catch (JsonException)
+        {
+            return new(StringComparer.Ordinal); // damaged: the warnings it drives are lost, nothing else
+        }
+    }
+
+    /// <summary>
+    /// Remembers the snapshots a restore went back from, so the cleanup of a later run warns when
+    /// its retention removes one; none left: the record goes.
+    /// </summary>
+    internal static void RecordRolledBackFrom(string root, IEnumerable<string> names)
+    {
+        var list = names.Order(StringComparer.Ordinal).ToList();
+        var path = Path.Combine(root, RestoredRecord);
+        if (list.Count == 0) File.Delete(path);
+        else WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(list));
     }
 
     private static void RemoveTemporaryCurrentLinks(string root)

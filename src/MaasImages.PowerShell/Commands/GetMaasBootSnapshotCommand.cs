@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MaasImages.Engine.Inventory;
+using MaasImages.PowerShell.Completion;
 using MaasImages.PowerShell.Infrastructure;
 
 namespace MaasImages.PowerShell.Commands;
@@ -26,6 +27,7 @@ public sealed class GetMaasBootSnapshotCommand : AsyncPSCmdlet
     /// <summary>Only snapshots whose name matches (wildcards).</summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(SnapshotNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
 
