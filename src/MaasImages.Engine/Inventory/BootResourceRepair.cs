@@ -128,21 +128,23 @@ internal static class BootResourceRepair
         await engine.RunAsync(downloads, (item, e) => { failed.Add(item.Destination); error(e); }, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var placements = new List<(MaasBootResourceCheck Check, string CacheName)>();
-        placements.AddRange(images.Where(f => !failed.Contains(f.Item.Destination)).Select(f => (f.Check, f.File.CacheName!)));
+        // What an image file was fetched from is recorded with it, so the next repair needs no -Source.
+        var placements = new List<(MaasBootResourceCheck Check, string CacheName, CacheContent? Content)>();
+        placements.AddRange(images.Where(f => !failed.Contains(f.Item.Destination))
+            .Select(f => (f.Check, f.File.CacheName!, (CacheContent?)new CacheContent(f.Item.Sha256, f.Item.Size, f.Item.Source.AbsoluteUri, f.Item.Name))));
         foreach (var archive in members.Where(m => !failed.Contains(m.Archive.Destination)).GroupBy(m => m.Archive.Destination, StringComparer.Ordinal))
             placements.AddRange(ExtractMembers(root, archive.ToList(), error));
         if (placements.Count == 0) return;
 
         var snapshot = RackSnapshots.Build(root, tree.Snapshot, observer.OnWarning, draft =>
         {
-            foreach (var (check, cacheName) in placements) draft.PlaceFromCache(cacheName, check.RelativePath);
+            foreach (var (check, cacheName, content) in placements) draft.PlaceFromCache(cacheName, check.RelativePath, content);
         });
         RackSnapshots.SwitchCurrent(root, snapshot);
         observer.OnMessage($"Repaired {placements.Count} file(s): '{RackSnapshots.CurrentName}' now points to {Path.GetFileName(snapshot)}.");
         // Every other snapshot stays (the damaged one too, as it was): a repair never removes what a save's -KeepSnapshots kept.
         RackSnapshots.CleanUp(root, snapshot, observer.OnMessage, keepSnapshots: RackSnapshots.Snapshots(root).Count, warn: observer.OnWarning);
-        foreach (var (check, _) in placements) check.Repaired = true;
+        foreach (var (check, _, _) in placements) check.Repaired = true;
     }
 
     /// <summary>
@@ -165,12 +167,12 @@ internal static class BootResourceRepair
     /// Unpacks the verified archive beside the cache and takes the broken members from it, each
     /// checked against the sha256 recorded at its first extraction; the archive then goes, as after an install.
     /// </summary>
-    private static List<(MaasBootResourceCheck, string)> ExtractMembers(string root,
+    private static List<(MaasBootResourceCheck, string, CacheContent?)> ExtractMembers(string root,
         List<(MaasBootResourceCheck Check, CacheContent Content, DownloadItem Archive)> wanted, Action<MaasImagesException> error)
     {
         var archive = wanted[0].Archive;
         var temporary = RackSnapshots.CachePath(root, $".repairing-{archive.Sha256}-{Guid.NewGuid():N}");
-        var placed = new List<(MaasBootResourceCheck, string)>();
+        var placed = new List<(MaasBootResourceCheck, string, CacheContent?)>();
         try
         {
             ArchiveExtractor.Extract(archive.Destination, temporary, archive.Name, ArchiveLimits.Default);
@@ -186,7 +188,7 @@ internal static class BootResourceRepair
                     continue;
                 }
                 File.Move(member, RackSnapshots.CachePath(root, cacheName), overwrite: true);
-                placed.Add((check, cacheName));
+                placed.Add((check, cacheName, null)); // its record is carried from current
             }
         }
         catch (MaasImagesException e)

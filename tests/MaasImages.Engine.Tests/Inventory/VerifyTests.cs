@@ -238,5 +238,14 @@ public sealed class VerifyTests : ServedSampleTest
         Assert.All(checks, c => Assert.True(c.Repaired, c.RelativePath));
         Assert.NotEqual(MaasWrittenRackTree.Snapshot, new FileInfo(Path.Combine(Root, "current")).LinkTarget);
         Assert.All(await Check(), c => Assert.Equal(MaasFileCheckStatus.Ok, c.Status));
+
+        // The source is recorded now: the next repair needs no -Source.
+        var squashfs = Path.Combine(Root, "current", "ubuntu", "arm64", "ga-24.04", "noble", "stable", "squashfs");
+        FlipByte(squashfs);
+        var again = await Check();
+        await Repair(again);
+        Assert.Empty(Errors);
+        Assert.Contains(again, c => c.Repaired);
+        Assert.All(await Check(), c => Assert.Equal(MaasFileCheckStatus.Ok, c.Status));
     }
 }
