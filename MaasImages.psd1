@@ -27,6 +27,8 @@
         'Remove-MaasBootResource'
         'Compare-MaasBootResource'
         'Test-MaasBootResource'
+        'Get-MaasImageManifest'
+        'Compare-MaasImageManifest'
     )
     VariablesToExport    = @()
     AliasesToExport      = @('New-MaasBootLinks')

@@ -236,6 +236,70 @@ function Get-OrdinalSorted([object[]] $Pairs) {
     return , $arr
 }
 
+# The bulk of a squashfs.manifest in the real shape: multiarch libraries as name:arch, epochs,
+# ~ and + versions, security-pocket revisions. Deterministic from the release (both arches get
+# the same versions); the later image version upgrades about one package in ten, adds two and
+# drops one, as a real refresh does.
+$FillerLibraries = @(
+    'acl1', 'apparmor1', 'apt-pkg6.0', 'attr1', 'audit1', 'blkid1', 'bpf1', 'bsd0', 'bz2-1.0', 'cap-ng0', 'cap2', 'com-err2',
+    'crypt1', 'cryptsetup12', 'curl4', 'db5.3', 'dbus-1-3', 'debconfclient0', 'devmapper1.02.1', 'dw1', 'edit2', 'elf1',
+    'expat1', 'ext2fs2', 'fdisk1', 'ffi8', 'fido2-1', 'fuse3-3', 'gcc-s1', 'gcrypt20', 'gdbm6', 'glib2.0-0', 'gmp10',
+    'gnutls30', 'gpg-error0', 'gpm2', 'gssapi-krb5-2', 'hogweed6', 'idn2-0', 'inih1', 'ip4tc2', 'isns0', 'jansson4',
+    'json-c5', 'k5crypto3', 'keyutils1', 'kmod2', 'krb5-3', 'krb5support0', 'ldap2', 'lz4-1', 'lzma5', 'lzo2-2',
+    'mnl0', 'mount1', 'mpfr6', 'ncursesw6', 'netfilter-conntrack3', 'nettle8', 'newt0.52', 'nftables1', 'nghttp2-14',
+    'npth0', 'nss-systemd', 'numa1', 'p11-kit0', 'pam-modules', 'pam-runtime', 'pam0g', 'parted2', 'pcap0.8', 'pci3',
+    'pcre2-8-0', 'pipeline1', 'popt0', 'psl5', 'readline8', 'rtmp1', 'sasl2-2', 'seccomp2', 'selinux1', 'semanage2',
+    'sepol2', 'slang2', 'smartcols1', 'sqlite3-0', 'ss2', 'ssh-4', 'stdc++6', 'systemd-shared', 'systemd0', 'tasn1-6',
+    'tinfo6', 'tirpc3', 'udev1', 'unistring2', 'usb-1.0-0', 'uuid1', 'xml2', 'xtables12', 'xxhash0', 'yaml-0-2', 'zstd1'
+)
+$FillerTools = @(
+    'apparmor', 'apt-utils', 'bind9-host', 'bsdutils', 'btrfs-progs', 'busybox-initramfs', 'ca-certificates',
+    'cloud-guest-utils', 'cloud-initramfs-copymods', 'console-setup', 'cron', 'cryptsetup', 'dash', 'dbus', 'debconf',
+    'debianutils', 'diffutils', 'dmidecode', 'dmsetup', 'dosfstools', 'e2fsprogs', 'eject', 'ethtool', 'fdisk', 'file',
+    'findutils', 'fonts-ubuntu-console', 'gawk', 'gdisk', 'gettext-base', 'gpgv', 'grep', 'groff-base', 'gzip',
+    'hostname', 'htop', 'ifupdown', 'info', 'init', 'init-system-helpers', 'initramfs-tools', 'iptables', 'iputils-ping',
+    'kbd', 'keyboard-configuration', 'kmod', 'less', 'locales', 'login', 'logrotate', 'lsb-release', 'lshw', 'lsof',
+    'lvm2', 'man-db', 'mawk', 'mdadm', 'mount', 'nano', 'ncurses-base', 'net-tools', 'netbase', 'networkd-dispatcher',
+    'open-iscsi', 'open-vm-tools', 'openssl', 'parted', 'passwd', 'pciutils', 'perl-base', 'procps', 'psmisc', 'rsync',
+    'rsyslog', 'sed', 'sensible-utils', 'shim-signed', 'snapd', 'squashfs-tools', 'ssh-import-id', 'strace',
+    'sysvinit-utils', 'tar', 'tcpdump', 'thin-provisioning-tools', 'tmux', 'ubuntu-keyring', 'ubuntu-minimal',
+    'ubuntu-server', 'ucf', 'usbutils', 'util-linux', 'vim-common', 'vim-tiny', 'wget', 'xfsprogs', 'xz-utils'
+)
+$FillerPython = @(
+    'apt', 'attr', 'certifi', 'chardet', 'configobj', 'cryptography', 'dbus', 'debconf', 'distro', 'gi', 'httplib2',
+    'idna', 'jinja2', 'json-pointer', 'jsonpatch', 'jsonschema', 'jwt', 'markupsafe', 'minimal', 'netifaces', 'netplan',
+    'oauthlib', 'openssl', 'pkg-resources', 'pyrsistent', 'requests', 'serial', 'six', 'urllib3', 'yaml'
+)
+
+# A version in one of the shapes real manifests carry, from a seed.
+function Get-FillerVersion([string] $Seed, [string] $ReleaseNumber) {
+    $a = 1 + (Get-PseudoInt "$Seed/a" 9); $b = Get-PseudoInt "$Seed/b" 20; $c = Get-PseudoInt "$Seed/c" 12
+    $d = 1 + (Get-PseudoInt "$Seed/d" 6); $e = 1 + (Get-PseudoInt "$Seed/e" 9)
+    switch (Get-PseudoInt "$Seed/shape" 8) {
+        0 { "$a.$b.$c-$($d)ubuntu$e" }
+        1 { "$a.$b-$($d)build$e" }
+        2 { "1:$a.$b.$c-$($d)ubuntu$e" }
+        3 { "$a.$b~rc$c-$d" }
+        4 { "$a.$b+dfsg-$($d)ubuntu$e" }
+        5 { "$a.$b.$c-$($d)ubuntu0.$ReleaseNumber.$e" }
+        6 { "2:$a.$b+git2024$('{0:D2}' -f (1 + $c))01-$d" }
+        default { "$a.$b.$c" }
+    }
+}
+
+function Get-FillerPackages([string] $Release, [string] $ReleaseNumber, [string] $Arch, [string] $VersionName, [bool] $Refreshed) {
+    $names = @($FillerLibraries | ForEach-Object { , @("lib$_", ":$Arch") }) +
+        @($FillerTools | ForEach-Object { , @($_, '') }) +
+        @($FillerPython | ForEach-Object { , @("python3-$_", '') })
+    if ($Refreshed) { $names = @($names | Where-Object { $_[0] -ne 'ifupdown' }) + @(, @('libnvme1', ":$Arch")) + @(, @('nvme-cli', '')) }
+    foreach ($n in $names) {
+        $version = Get-FillerVersion "$Release/$($n[0])" $ReleaseNumber
+        # About one in ten is newer in the refreshed image: a revision appended sorts after the old one.
+        if ($Refreshed -and (Get-PseudoInt "$Release/$($n[0])/update" 10) -eq 0) { $version = "$version.1" }
+        , @("$($n[0])$($n[1])", $version)
+    }
+}
+
 function New-ManifestBytes([string[][]] $Packages) {
     $text = ($Packages | ForEach-Object { "$($_[0])`t$($_[1])" }) -join "`n"
     return , $Utf8NoBom.GetBytes($text + "`n")
@@ -336,6 +400,7 @@ try {
                         , @($p[0], $ver)
                     }
                     $pkgs = @($pkgs) + , @("grub-efi-$arch-signed", $(if ($r -eq 'jammy') { '1.187.6+2.06-2ubuntu14.4' } else { '1.202.2+2.12-1ubuntu7.1' }))
+                    $pkgs = @($pkgs) + @(Get-FillerPackages $r $rel.version $arch $vname ($vname -ne $UbuntuVersions[0]))
                     $pkgs = Get-OrdinalSorted $pkgs
                     $manifest = Save-StreamFile "$r/$arch/$vname/squashfs.manifest" (New-ManifestBytes $pkgs)
 

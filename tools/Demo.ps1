@@ -61,3 +61,9 @@ Write-Host "== Save-MaasImage -Path $mirror -Layout Mirror   (a stream MAAS can 
 $latest | Save-MaasImage -Path $mirror -Layout Mirror
 Get-MaasStream -Source $mirror | Format-Table | Out-String -Width 120 | Write-Host
 Write-Host ("mirror holds {0} files, {1} bytes" -f (Get-ChildItem -Recurse -File $mirror | Measure-Object Length -Sum).Count, (Get-ChildItem -Recurse -File $mirror | Measure-Object Length -Sum).Sum)
+
+Write-Host "== What is inside noble amd64, and what changed between the sample's two image versions (Debian version order)"
+$previous, $newest = $stream | Get-MaasImageVersion -Release noble -Arch amd64 -Subarch ga-24.04 -MaxVersions 2
+$manifests = Join-Path $Destination 'manifests'   # only the manifest items are fetched, verified and kept here
+$newest | Get-MaasImageManifest -Name openssh*, libssl*, systemd -CachePath $manifests | Format-Table | Out-String -Width 120 | Write-Host
+Compare-MaasImageManifest $previous $newest -CachePath $manifests | Format-Table | Out-String -Width 120 | Write-Host

@@ -10,4 +10,8 @@ public static class Formatting
 {
     /// <summary>Human-readable size in binary units.</summary>
     public static string Size(long bytes) => ByteSize.Format(bytes);
+
+    /// <summary>Both sides of a package change with an arrow between them; a missing side prints as '-'.</summary>
+    public static string VersionChange(object? reference, object? difference) =>
+        $"{reference?.ToString() ?? "-"} → {difference?.ToString() ?? "-"}";
 }

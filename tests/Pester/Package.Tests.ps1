@@ -80,7 +80,8 @@ Describe 'The module manifest' {
 
     It 'exports everything by name, nothing by wildcard' {
         $Manifest.CmdletsToExport | Should -Be @('Get-MaasStream', 'Get-MaasImageVersion', 'Save-MaasImage', 'Install-MaasBootloader', 'New-MaasBootLink', 'Get-MaasBootSnapshot',
-            'Restore-MaasBootResource', 'Get-MaasBootResource', 'Remove-MaasBootResource', 'Compare-MaasBootResource', 'Test-MaasBootResource')
+            'Restore-MaasBootResource', 'Get-MaasBootResource', 'Remove-MaasBootResource', 'Compare-MaasBootResource', 'Test-MaasBootResource',
+            'Get-MaasImageManifest', 'Compare-MaasImageManifest')
         $Manifest.AliasesToExport | Should -Be @('New-MaasBootLinks')
         , $Manifest.FunctionsToExport | Should -BeOfType [object[]]
         $Manifest.FunctionsToExport | Should -HaveCount 0
@@ -94,7 +95,7 @@ Describe 'The module manifest' {
         $result = Invoke-ChildPwsh -Script (Get-ListingScript "'$env:MAASIMAGES_TEST_MODULE'")
         $result.ExitCode | Should -Be 0 -Because $result.Output
         (ConvertFrom-LastJsonLine $result.Output).Commands |
-            Should -Be @('Compare-MaasBootResource', 'Get-MaasBootResource', 'Get-MaasBootSnapshot', 'Get-MaasImageVersion', 'Get-MaasStream', 'Install-MaasBootloader',
+            Should -Be @('Compare-MaasBootResource', 'Compare-MaasImageManifest', 'Get-MaasBootResource', 'Get-MaasBootSnapshot', 'Get-MaasImageManifest', 'Get-MaasImageVersion', 'Get-MaasStream', 'Install-MaasBootloader',
                 'New-MaasBootLink', 'New-MaasBootLinks', 'Remove-MaasBootResource', 'Restore-MaasBootResource', 'Save-MaasImage', 'Test-MaasBootResource')
     }
 }

@@ -41,6 +41,12 @@ public sealed class SubarchCompleter : ValueCompleter
     protected override IEnumerable<string> Values => CompletionCatalog.Subarches;
 }
 
+/// <summary>Package names from the manifests read in this session.</summary>
+public sealed class PackageNameCompleter : ValueCompleter
+{
+    protected override IEnumerable<string> Values => CompletionCatalog.Packages;
+}
+
 /// <summary>The snapshot names of the boot-resources folder given with -Path (read from disk, newest first).</summary>
 public sealed class SnapshotNameCompleter : IArgumentCompleter
 {

@@ -13,6 +13,9 @@ internal static class CompletionCatalog
     private static readonly ConcurrentDictionary<string, byte> SeenReleases = new(StringComparer.OrdinalIgnoreCase);
     private static readonly ConcurrentDictionary<string, byte> SeenArches = new(StringComparer.OrdinalIgnoreCase);
     private static readonly ConcurrentDictionary<string, byte> SeenSubarches = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly ConcurrentDictionary<string, byte> SeenPackages = new(StringComparer.Ordinal);
+    /// <summary>Package names kept for completion: a few images' worth, never unbounded.</summary>
+    private const int MaxPackages = 20_000;
 
     public static readonly string[] KnownStreams = ["stable", "candidate"];
     public static readonly string[] KnownReleases =
@@ -31,6 +34,8 @@ internal static class CompletionCatalog
     public static IEnumerable<string> Releases => KnownReleases.Concat(SeenReleases.Keys);
     public static IEnumerable<string> Arches => KnownArches.Concat(SeenArches.Keys);
     public static IEnumerable<string> Subarches => KnownSubarches.Concat(SeenSubarches.Keys);
+    /// <summary>Package names of the manifests read in this session (none are known in advance).</summary>
+    public static IEnumerable<string> Packages => SeenPackages.Keys;
 
     public static void Remember(MaasStream stream)
     {
@@ -64,5 +69,15 @@ internal static class CompletionCatalog
     private static void Add(ConcurrentDictionary<string, byte> set, string? value)
     {
         if (!string.IsNullOrEmpty(value)) set.TryAdd(value, 0);
+    }
+
+    /// <summary>What Get-MaasImageManifest read: the names are offered for -Name next time.</summary>
+    public static void Remember(IEnumerable<MaasImages.Engine.Manifests.MaasImagePackage> packages)
+    {
+        foreach (var package in packages)
+        {
+            if (SeenPackages.Count >= MaxPackages) return;
+            SeenPackages.TryAdd(package.Name, 0);
+        }
     }
 }

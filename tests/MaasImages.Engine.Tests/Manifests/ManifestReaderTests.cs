@@ -130,3 +130,25 @@ public sealed class ManifestReaderTests
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
+
+public sealed class ManifestCacheTests
+{
+    [Fact]
+    public void The_default_cache_is_under_XDG_CACHE_HOME_else_under_the_home_cache()
+    {
+        if (OperatingSystem.IsWindows()) return; // %LOCALAPPDATA% there
+        var saved = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        try
+        {
+            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", "/var/tmp/xdg");
+            Assert.Equal("/var/tmp/xdg/MaasImages/manifests", ManifestLoader.DefaultCachePath());
+            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", "relative/is/ignored");
+            Assert.Equal(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "MaasImages", "manifests"),
+                ManifestLoader.DefaultCachePath());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", saved);
+        }
+    }
+}
