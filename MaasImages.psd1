@@ -29,6 +29,7 @@
         'Test-MaasBootResource'
         'Get-MaasImageManifest'
         'Compare-MaasImageManifest'
+        'Publish-MaasMirror'
     )
     VariablesToExport    = @()
     AliasesToExport      = @('New-MaasBootLinks')

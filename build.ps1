@@ -77,8 +77,28 @@ function Get-TrxCounts([string] $TrxPath) {
     }
 }
 
+# Azurite (Microsoft's Azure Storage emulator) for the Publish-MaasMirror tests, from the lock file
+# in tests/Azurite into out/azurite. Without node/npm the tests that need it are skipped, visibly.
+function Install-Azurite {
+    $lock = Join-Path $Root 'tests/Azurite/package-lock.json'
+    $target = Join-Path $Out 'azurite'
+    if (-not (Get-Command node -ErrorAction SilentlyContinue) -or -not (Get-Command npm -ErrorAction SilentlyContinue)) {
+        Write-Host '==> Azurite: node/npm not found, the Azure Blob publishing tests will be skipped'
+        return
+    }
+    $installed = Join-Path $target 'package-lock.json'
+    if ((Test-Path (Join-Path $target 'node_modules/azurite')) -and (Test-Path $installed) -and
+        (Get-FileHash $installed).Hash -eq (Get-FileHash $lock).Hash) { return }
+    Write-Host '==> Azurite: npm ci (tests/Azurite/package-lock.json)'
+    New-Item -ItemType Directory -Path $target -Force | Out-Null
+    Copy-Item (Join-Path $Root 'tests/Azurite/package.json'), $lock $target
+    Push-Location $target
+    try { Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel=error') } finally { Pop-Location }
+}
+
 function Invoke-Test {
     Invoke-Build
+    Install-Azurite
     $results = Join-Path $Out 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     New-Item -ItemType Directory -Path $results | Out-Null
