@@ -77,7 +77,7 @@ public sealed class CiRecipeTests : IDisposable
     }
 
     [Fact]
-    public void GitHub_Actions_caches_on_the_updated_stamp_and_uploads_the_mirror()
+    public void GitHub_Actions_caches_on_the_updated_stamp_and_keeps_a_tar_of_the_mirror()
     {
         var steps = Steps("github-actions.yml");
         var stamp = Assert.Single(steps, s => Text(s, "run")?.Contains("GITHUB_OUTPUT", StringComparison.Ordinal) == true);
@@ -90,11 +90,92 @@ public sealed class CiRecipeTests : IDisposable
         Assert.Equal("mirror", Text(Child(cache, "with"), "path"));
 
         var upload = Assert.Single(steps, s => Text(s, "uses")?.StartsWith("actions/upload-artifact@", StringComparison.Ordinal) == true);
-        Assert.Equal("mirror", Text(Child(upload, "with"), "path"));
+        Assert.Equal("maas-mirror.tar", Text(Child(upload, "with"), "path"));
     }
 
     [Fact]
-    public void Azure_Pipelines_caches_on_the_updated_stamp_and_publishes_the_mirror()
+    public void GitHub_Actions_signs_in_with_OIDC_and_publishes_with_Publish_MaasMirror()
+    {
+        var root = Load("github-actions.yml");
+        Assert.Equal("write", Text(Child(root, "permissions"), "id-token"));
+        var steps = Steps("github-actions.yml");
+        var login = steps.FindIndex(s => Text(s, "uses")?.StartsWith("azure/login@", StringComparison.Ordinal) == true);
+        Assert.True(login >= 0, "azure/login signs in (OIDC)");
+        Assert.Null(Text(Child(steps[login], "with"), "creds")); // no stored secret
+        var publish = steps.FindIndex(s => Text(s, "run")?.Contains("Publish-MaasMirror", StringComparison.Ordinal) == true);
+        Assert.True(publish > login, "Publish-MaasMirror runs after azure/login");
+    }
+
+    [Fact]
+    public void Azure_Pipelines_publishes_with_Publish_MaasMirror_through_a_service_connection()
+    {
+        var steps = Steps("azure-pipelines.yml");
+        var task = Assert.Single(steps, s => Text(Child(s, "inputs"), "Inline")?.Contains("Publish-MaasMirror", StringComparison.Ordinal) == true);
+        Assert.StartsWith("AzurePowerShell@", Text(task, "task"));
+        Assert.False(string.IsNullOrEmpty(Text(Child(task, "inputs"), "azureSubscription")));
+    }
+
+    [Theory]
+    [MemberData(nameof(Recipes))]
+    public void Mirrors_images_and_bootloaders_with_retention_and_publishes_the_mirror(string recipe)
+    {
+        var calls = PowerShellScripts(recipe).SelectMany(s => s.Ast.FindAll(a => a is CommandAst, true).Cast<CommandAst>()).ToList();
+        bool Has(CommandAst call, string parameter) => call.CommandElements.OfType<CommandParameterAst>().Any(p => p.ParameterName == parameter);
+        Assert.Contains(calls, c => c.GetCommandName() == "Save-MaasImage" && Has(c, "Prune") && Has(c, "KeepVersions"));
+        Assert.Contains(calls, c => c.GetCommandName() == "Install-MaasBootloader" && Has(c, "Layout") && Has(c, "Prune"));
+        Assert.Contains(calls, c => c.GetCommandName() == "Publish-MaasMirror" && Has(c, "Prune"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Recipes))]
+    public void No_artifact_step_uploads_a_raw_folder_of_simplestreams_documents(string recipe) =>
+        Assert.Empty(RawFolderUploads(Steps(recipe)));
+
+    [Fact]
+    public void A_raw_mirror_folder_upload_is_caught()
+    {
+        // The recipe this repository used to ship: upload-artifact refuses the ':' in every document name.
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader("""
+            steps:
+              - uses: actions/upload-artifact@v4
+                with:
+                  name: maas-mirror
+                  path: mirror
+              - publish: $(Mirror)
+                artifact: maas-mirror
+              - uses: actions/upload-artifact@v4
+                with:
+                  path: |
+                    maas-mirror.tar
+                    mirror/streams/v1
+            """));
+        var steps = ((YamlSequenceNode)((YamlMappingNode)yaml.Documents[0].RootNode).Children[new YamlScalarNode("steps")]).Children.OfType<YamlMappingNode>().ToList();
+        Assert.Equal(["mirror", "$(Mirror)", "mirror/streams/v1"], RawFolderUploads(steps));
+    }
+
+    /// <summary>
+    /// Paths of artifact uploads (GitHub upload-artifact, Azure publish/PublishPipelineArtifact) that
+    /// are not one archive: a folder there holds simplestreams documents, whose ':' artifacts refuse.
+    /// </summary>
+    private static List<string> RawFolderUploads(IEnumerable<YamlMappingNode> steps)
+    {
+        var paths = new List<string>();
+        foreach (var step in steps)
+        {
+            if (Text(step, "uses")?.StartsWith("actions/upload-artifact@", StringComparison.Ordinal) == true)
+                paths.AddRange((Text(Child(step, "with"), "path") ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            else if (Text(step, "publish") is { } published)
+                paths.Add(published.Trim());
+            else if (Text(step, "task")?.StartsWith("PublishPipelineArtifact@", StringComparison.Ordinal) == true)
+                paths.Add(Text(Child(step, "inputs"), "targetPath") ?? "");
+        }
+        string[] archives = [".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.zst"];
+        return paths.Where(p => !archives.Any(a => p.EndsWith(a, StringComparison.Ordinal))).ToList();
+    }
+
+    [Fact]
+    public void Azure_Pipelines_caches_on_the_updated_stamp_and_keeps_a_tar_of_the_mirror()
     {
         var steps = Steps("azure-pipelines.yml");
         var stamp = Assert.Single(steps, s => Text(s, "pwsh")?.Contains("task.setvariable variable=StreamUpdated", StringComparison.Ordinal) == true);
@@ -105,7 +186,7 @@ public sealed class CiRecipeTests : IDisposable
         Assert.Equal("$(Mirror)", Text(Child(cache, "inputs"), "path"));
 
         var publish = Assert.Single(steps, s => Text(s, "publish") is not null);
-        Assert.Equal("$(Mirror)", Text(publish, "publish"));
+        Assert.Equal("$(Build.ArtifactStagingDirectory)/maas-mirror.tar", Text(publish, "publish"));
     }
 
     // ---- YAML and PowerShell plumbing ----
@@ -165,6 +246,7 @@ public sealed class CiRecipeTests : IDisposable
             if (Text(step, "pwsh") is { } pwsh) source = pwsh;
             else if (Text(step, "powershell") is { } powershell) source = powershell;
             else if (Text(step, "run") is { } run && shell is "pwsh" or "powershell") source = run;
+            else if (Text(step, "task")?.StartsWith("AzurePowerShell@", StringComparison.Ordinal) == true) source = Text(Child(step, "inputs"), "Inline");
 
             if (source is null)
             {

@@ -81,7 +81,7 @@ Describe 'The module manifest' {
     It 'exports everything by name, nothing by wildcard' {
         $Manifest.CmdletsToExport | Should -Be @('Get-MaasStream', 'Get-MaasImageVersion', 'Save-MaasImage', 'Install-MaasBootloader', 'New-MaasBootLink', 'Get-MaasBootSnapshot',
             'Restore-MaasBootResource', 'Get-MaasBootResource', 'Remove-MaasBootResource', 'Compare-MaasBootResource', 'Test-MaasBootResource',
-            'Get-MaasImageManifest', 'Compare-MaasImageManifest')
+            'Get-MaasImageManifest', 'Compare-MaasImageManifest', 'Publish-MaasMirror')
         $Manifest.AliasesToExport | Should -Be @('New-MaasBootLinks')
         , $Manifest.FunctionsToExport | Should -BeOfType [object[]]
         $Manifest.FunctionsToExport | Should -HaveCount 0
@@ -96,7 +96,7 @@ Describe 'The module manifest' {
         $result.ExitCode | Should -Be 0 -Because $result.Output
         (ConvertFrom-LastJsonLine $result.Output).Commands |
             Should -Be @('Compare-MaasBootResource', 'Compare-MaasImageManifest', 'Get-MaasBootResource', 'Get-MaasBootSnapshot', 'Get-MaasImageManifest', 'Get-MaasImageVersion', 'Get-MaasStream', 'Install-MaasBootloader',
-                'New-MaasBootLink', 'New-MaasBootLinks', 'Remove-MaasBootResource', 'Restore-MaasBootResource', 'Save-MaasImage', 'Test-MaasBootResource')
+                'New-MaasBootLink', 'New-MaasBootLinks', 'Publish-MaasMirror', 'Remove-MaasBootResource', 'Restore-MaasBootResource', 'Save-MaasImage', 'Test-MaasBootResource')
     }
 }
 
@@ -119,7 +119,8 @@ Describe 'The gallery package' {
         try { $entries = @($zip.Entries.FullName) } finally { $zip.Dispose() }
         foreach ($file in 'MaasImages.psd1', 'MaasImages.PowerShell.dll', 'MaasImages.Loader.dll', 'MaasImages.Loader.ps1',
             'Dependencies/MaasImages.Engine.dll', 'MaasImages.format.ps1xml', 'Dependencies/Polly.Core.dll',
-            'Dependencies/SharpCompress.dll', 'Dependencies/BouncyCastle.Cryptography.dll', 'LICENSE', 'MaasImages.nuspec',
+            'Dependencies/SharpCompress.dll', 'Dependencies/BouncyCastle.Cryptography.dll', 'Dependencies/Azure.Storage.Blobs.dll',
+            'Dependencies/Azure.Core.dll', 'Dependencies/Azure.Identity.dll', 'LICENSE', 'MaasImages.nuspec',
             'samples/keys/sample-signing-key.asc', 'samples/stream/streams/v1/index.sjson') {
             $entries | Should -Contain $file
         }
