@@ -239,6 +239,64 @@ public sealed class PublishMirrorTests(AzuriteServer azurite) : ServedSampleTest
         Assert.True(Directory.Exists(Path.Combine(Destination, "rack", "current", "ubuntu", "amd64")));
     }
 
+    [AzuriteFact]
+    public void Progress_shows_an_overall_bar_that_ends_completed()
+    {
+        var mirror = NewMirror("mirror", SaveNoble);
+        using var ps = Session.Create("Publish-MaasMirror -Path $mirror -ContainerUri $container -ConnectionString $cs", VarsFor(mirror, _azurite.ContainerUri(NewContainerName())));
+        ps.Invoke();
+        Assert.Empty(ps.Streams.Error);
+        var overall = ps.Streams.Progress.Where(p => p.ActivityId == 1).ToList();
+        Assert.NotEmpty(overall);
+        Assert.StartsWith("Publishing to ", overall[^1].Activity);
+        Assert.Equal(ProgressRecordType.Completed, overall[^1].RecordType);
+        Assert.Contains(" files", overall[^1].StatusDescription);
+    }
+
+    [AzuriteFact]
+    public async Task A_SAS_that_may_not_delete_is_AuthorizationFailed_on_Prune_after_the_new_index_is_in_place()
+    {
+        var mirror = NewMirror("mirror", SaveNoble);
+        var name = NewContainerName();
+        var container = Container(name);
+        await container.CreateAsync();
+        await container.GetBlobClient("stale/old.img").UploadAsync(BinaryData.FromString("old"));
+        var sas = new BlobSasBuilder(BlobContainerSasPermissions.Read | BlobContainerSasPermissions.Write | BlobContainerSasPermissions.List |
+            BlobContainerSasPermissions.Create | BlobContainerSasPermissions.Add, DateTimeOffset.UtcNow.AddHours(1)) { BlobContainerName = name }
+            .ToSasQueryParameters(new StorageSharedKeyCredential(AzuriteServer.Account, AzuriteServer.AccountKey));
+        var vars = VarsFor(mirror, new Uri($"{_azurite.ContainerUri(name).AbsoluteUri}?{sas}"));
+        var result = Session.Run("try { Publish-MaasMirror -Path $mirror -ContainerUri $container -Prune -ErrorAction Stop } catch { $_ }", vars);
+        var error = (ErrorRecord)result.Output.Single().BaseObject;
+        Assert.StartsWith("AuthorizationFailed", error.FullyQualifiedErrorId);
+        Assert.Contains("Storage Blob Data Contributor", error.Exception.Message);
+        Assert.True((await container.GetBlobClient("streams/v1/index.sjson").ExistsAsync()).Value, "the new index went up before any deletion");
+        Assert.True((await container.GetBlobClient("stale/old.img").ExistsAsync()).Value);
+    }
+
+    [AzuriteFact]
+    public async Task A_public_container_serves_its_blobs_anonymously_but_not_its_listing()
+    {
+        var mirror = NewMirror("mirror", SaveNoble);
+        var name = NewContainerName();
+        Assert.Empty(Session.Run("Publish-MaasMirror -Path $mirror -ContainerUri $container -ConnectionString $cs -PublicAccess Blob", VarsFor(mirror, _azurite.ContainerUri(name))).Errors);
+        var anonymous = new BlobContainerClient(_azurite.ContainerUri(name));
+        Assert.True((await anonymous.GetBlobClient("streams/v1/index.sjson").ExistsAsync()).Value);
+        await Assert.ThrowsAsync<Azure.RequestFailedException>(async () => { await foreach (var _ in anonymous.GetBlobsAsync()) { } });
+    }
+
+    [AzuriteFact]
+    public void An_endpoint_nobody_listens_on_is_StorageUnreachable()
+    {
+        var mirror = NewMirror("mirror", SaveNoble);
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var vars = VarsFor(mirror, new Uri($"http://127.0.0.1:{port}/{AzuriteServer.Account}/maas"));
+        var result = Session.Run("try { Publish-MaasMirror -Path $mirror -ContainerUri $container -ConnectionString $cs -ErrorAction Stop } catch { $_ }", vars);
+        Assert.StartsWith("StorageUnreachable", ((ErrorRecord)result.Output.Single().BaseObject).FullyQualifiedErrorId);
+    }
+
     [Fact]
     public void A_folder_without_a_streams_index_is_MirrorNotFound()
     {

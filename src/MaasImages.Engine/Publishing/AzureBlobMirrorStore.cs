@@ -270,7 +270,8 @@ public sealed class AzureBlobMirrorStore : IMirrorStore
             new ContainerNotFoundException(Location, $"it disappeared while this command ran ({what})", e),
         RequestFailedException { Status: 0 } => new StorageRequestFailedException("StorageUnreachable", Location, $"could not reach the storage endpoint to {what} ({FirstLine(e.Message)})", e),
         RequestFailedException r => new StorageRequestFailedException("StorageRequestFailed", Location, $"could not {what}: {r.Status} {r.ErrorCode}", e),
-        AggregateException { InnerExceptions: [var only] } => Translate(only, what),
+        // The SDK's retries end in one exception per attempt: the last one says how it ended.
+        AggregateException { InnerExceptions: [.., var last] } => Translate(last, what),
         HttpRequestException => new StorageRequestFailedException("StorageUnreachable", Location, $"could not reach the storage endpoint to {what} ({FirstLine(e.Message)})", e),
         _ => null,
     };
