@@ -93,7 +93,13 @@ function Install-Azurite {
     New-Item -ItemType Directory -Path $target -Force | Out-Null
     Copy-Item (Join-Path $Root 'tests/Azurite/package.json'), $lock $target
     Push-Location $target
-    try { Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel=error') } finally { Pop-Location }
+    # A registry that cannot be reached must not turn the suite red: the publishing tests then skip, visibly.
+    try { Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel=error') }
+    catch {
+        Write-Warning "Azurite: npm ci failed ($($_.Exception.Message)); the Azure Blob publishing tests will be skipped"
+        Remove-Item -LiteralPath (Join-Path $target 'node_modules') -Recurse -Force -ErrorAction SilentlyContinue
+    }
+    finally { Pop-Location }
 }
 
 function Invoke-Test {
