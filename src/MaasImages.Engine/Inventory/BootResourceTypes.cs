@@ -123,11 +123,16 @@ public sealed class BootResourceQuery
     /// <summary>Null: both types.</summary>
     public MaasBootResourceType? Type { get; init; }
 
+    // Compiled on first use, once per query rather than once per resource and pattern (a wildcard is a Regex).
+    private (Streams.WildcardMatcher[] Os, Streams.WildcardMatcher[] Release, Streams.WildcardMatcher[] Arch, Streams.WildcardMatcher[] Subarch)? _matchers;
+
     internal bool Matches(MaasBootResource resource)
     {
-        static bool Any(IReadOnlyList<string> patterns, params string?[] values) =>
-            patterns.Count == 0 || patterns.Any(p => values.Any(v => v is not null && new Streams.WildcardMatcher(p).IsMatch(v)));
-        return (Type is null || Type == resource.Type) && Any(Os, resource.Os) && Any(Release, resource.Release, resource.ReleaseVersion)
-            && Any(Arch, resource.Arch) && Any(Subarch, resource.Subarch);
+        static Streams.WildcardMatcher[] Compile(IReadOnlyList<string> patterns) => patterns.Select(p => new Streams.WildcardMatcher(p)).ToArray();
+        static bool Any(Streams.WildcardMatcher[] matchers, params string?[] values) =>
+            matchers.Length == 0 || matchers.Any(m => values.Any(v => v is not null && m.IsMatch(v)));
+        var (os, release, arch, subarch) = _matchers ??= (Compile(Os), Compile(Release), Compile(Arch), Compile(Subarch));
+        return (Type is null || Type == resource.Type) && Any(os, resource.Os) && Any(release, resource.Release, resource.ReleaseVersion)
+            && Any(arch, resource.Arch) && Any(subarch, resource.Subarch);
     }
 }
