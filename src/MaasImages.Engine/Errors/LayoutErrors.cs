@@ -29,14 +29,3 @@ public sealed class SymbolicLinkNotPermittedException(string path, Exception? in
             ? "this account may not create symbolic links. Turn on Developer Mode (Settings > System > For developers), or run PowerShell as administrator, or grant 'Create symbolic links' (SeCreateSymbolicLinkPrivilege) with secpol.msc, then run again."
             : "the file system refuses symbolic links (FAT/exFAT, or an SMB share mounted without 'mfsymlinks'). Put boot-resources on a file system that supports them (ext4, xfs, btrfs, zfs) and run again.")}",
         path, inner);
-
-/// <summary>
-/// One image or bootloader of a run could not be saved (its file failed to download or verify):
-/// same id and kind as the cause, the item as target. The run goes on with the others.
-/// </summary>
-public sealed class ItemNotSavedException(Streams.MaasImageVersion item, MaasImagesException cause)
-    : MaasImagesException(cause.ErrorId, cause.Kind,
-        $"{item.ProductName} {item.VersionName} was not saved: {cause.Message}", item, cause)
-{
-    public Streams.MaasImageVersion Item { get; } = item;
-}

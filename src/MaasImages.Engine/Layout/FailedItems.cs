@@ -25,3 +25,14 @@ internal sealed class FailedItems(ITransferObserver observer)
 
     public IEnumerable<MaasImageVersion> Items => _failed.Keys;
 }
+
+/// <summary>
+/// One image or bootloader of a run could not be saved (its file failed to download or verify):
+/// same id and kind as the cause, the item as target. The run goes on with the others.
+/// </summary>
+public sealed class ItemNotSavedException(MaasImageVersion item, MaasImagesException cause)
+    : MaasImagesException(cause.ErrorId, cause.Kind,
+        $"{item.ProductName} {item.VersionName} was not saved: {cause.Message}", item, cause)
+{
+    public MaasImageVersion Item { get; } = item;
+}

@@ -1,4 +1,4 @@
-using MaasImages.Engine.Transfer;
+using MaasImages.Engine.Errors;
 
 namespace MaasImages.Engine.Platform;
 

@@ -1,5 +1,4 @@
 using MaasImages.Engine.Errors;
-using MaasImages.Engine.Transfer;
 
 namespace MaasImages.Engine.Platform;
 

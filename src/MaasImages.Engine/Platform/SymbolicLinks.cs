@@ -42,8 +42,8 @@ internal static class SymbolicLinks
         return errno switch
         {
             IoFailures.EPERM => new SymbolicLinkNotPermittedException(path, failure),
-            IoFailures.EACCES => new Transfer.DestinationNotWritableException(folder, "permission denied: this account may not create entries in it", failure),
-            IoFailures.EROFS => new Transfer.DestinationNotWritableException(folder, "the file system is read-only", failure),
+            IoFailures.EACCES => new Errors.DestinationNotWritableException(folder, "permission denied: this account may not create entries in it", failure),
+            IoFailures.EROFS => new Errors.DestinationNotWritableException(folder, "the file system is read-only", failure),
             _ => IoFailures.Translate(new IOException(failure.Message, errno), folder),
         };
     }

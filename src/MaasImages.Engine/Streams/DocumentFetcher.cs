@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using MaasImages.Engine.Errors;
-using MaasImages.Engine.Transfer;
 
 namespace MaasImages.Engine.Streams;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using MaasImages.Engine.Errors;
 using MaasImages.Engine.Layout;
 using MaasImages.Engine.Platform;
 using MaasImages.Engine.Streams;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using MaasImages.Engine.Errors;
 using MaasImages.Engine.Platform;
 using MaasImages.Engine.Tests.Support;
 using MaasImages.Engine.Transfer;

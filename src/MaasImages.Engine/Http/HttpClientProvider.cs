@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Reflection;
 
-namespace MaasImages.Engine.Transfer;
+namespace MaasImages.Engine.Http;
 
 /// <summary>
 /// The one HttpClient of a module session. SocketsHttpHandler pools connections; the system proxy

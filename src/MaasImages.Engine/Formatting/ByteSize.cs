@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MaasImages.Engine.Streams;
+namespace MaasImages.Engine.Formatting;
 
 /// <summary>Human-readable sizes for views and messages (binary units, like ls -h).</summary>
 public static class ByteSize
