@@ -1,11 +1,54 @@
+using System.Runtime.CompilerServices;
+using MaasImages.Engine.Errors;
 using MaasImages.Engine.Streams;
 using MaasImages.Engine.Transfer;
 
 namespace MaasImages.Engine.Layout;
 
-/// <summary>Plans and performs a save in either layout; the one entry point Save-MaasImage calls.</summary>
+/// <summary>Selects, plans and performs a save in either layout; the one entry point Get-MaasImageVersion and Save-MaasImage call.</summary>
 public static class ImageSaver
 {
+    /// <summary>
+    /// The image versions of <paramref name="stream"/> that <paramref name="query"/> selects, one
+    /// batch per products document (a real one holds thousands): image content of a supported
+    /// format only. A version with a value that cannot be a folder name is refused (UnsafePath,
+    /// through <paramref name="refuse"/>) and never listed, so whatever is listed can be saved; a
+    /// document that cannot be read is refused too, and the others are still listed.
+    /// </summary>
+    public static async IAsyncEnumerable<IReadOnlyList<MaasImageVersion>> SelectAsync(MaasStream stream, ImageQuery query, Action<string> log,
+        Action<MaasImagesException> refuse, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(refuse);
+        foreach (var content in stream.Contents)
+        {
+            if (content.Kind != MaasContentKind.Images)
+            {
+                log($"Skipping {content.ContentId}: {content.Kind} content, not images.");
+                continue;
+            }
+            if (!content.IsSupportedFormat)
+            {
+                log($"Skipping {content.ContentId}: unsupported format '{content.Format}'.");
+                continue;
+            }
+            log($"Reading {content.Path}");
+            IReadOnlyList<MaasImageVersion> versions;
+            try
+            {
+                versions = LayoutNames.KeepSafe(await StreamClient.GetImageVersionsAsync(stream, content, query, cancellationToken).ConfigureAwait(false), refuse);
+            }
+            catch (MaasImagesException error)
+            {
+                refuse(error);
+                continue;
+            }
+            yield return versions;
+        }
+    }
+
     /// <summary>What a save would do. Reads the destination, changes nothing (for -WhatIf).</summary>
     public static SavePlanSummary Plan(IReadOnlyList<MaasImageVersion> images, SaveOptions options)
     {

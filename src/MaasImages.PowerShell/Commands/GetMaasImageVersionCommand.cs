@@ -109,33 +109,11 @@ public sealed class GetMaasImageVersionCommand : StreamReadingCmdlet
 
     private async Task ListAsync(MaasStream stream, CancellationToken cancellationToken)
     {
-        foreach (var content in stream.Contents)
+        await foreach (var versions in ImageSaver.SelectAsync(stream, _query!, EmitVerbose, EmitError, cancellationToken).ConfigureAwait(false))
         {
-            if (content.Kind != MaasContentKind.Images)
-            {
-                EmitVerbose($"Skipping {content.ContentId}: {content.Kind} content, not images.");
-                continue;
-            }
-            if (!content.IsSupportedFormat)
-            {
-                EmitVerbose($"Skipping {content.ContentId}: unsupported format '{content.Format}'.");
-                continue;
-            }
-            try
-            {
-                EmitVerbose($"Reading {content.Path}");
-                // A version with a value that cannot be a folder name is an UnsafePath error of its own, never listed (nor saved).
-                var versions = LayoutNames.KeepSafe(await StreamClient.GetImageVersionsAsync(stream, content, _query!, cancellationToken).ConfigureAwait(false),
-                    EmitError);
-                CompletionCatalog.Remember(versions);
-                // One hand-over to the pipeline thread per document, not per image: a real
-                // products document holds thousands of versions.
-                Emit(versions, enumerateCollection: true);
-            }
-            catch (MaasImagesException error)
-            {
-                EmitError(error);
-            }
+            CompletionCatalog.Remember(versions);
+            // One hand-over to the pipeline thread per document, not per image.
+            Emit(versions, enumerateCollection: true);
         }
     }
 }
