@@ -29,3 +29,7 @@ public sealed class SymbolicLinkNotPermittedException(string path, Exception? in
             ? "this account may not create symbolic links. Turn on Developer Mode (Settings > System > For developers), or run PowerShell as administrator, or grant 'Create symbolic links' (SeCreateSymbolicLinkPrivilege) with secpol.msc, then run again."
             : "the file system refuses symbolic links (FAT/exFAT, or an SMB share mounted without 'mfsymlinks'). Put boot-resources on a file system that supports them (ext4, xfs, btrfs, zfs) and run again.")}",
         path, inner);
+
+/// <summary>A folder the command works in does not exist.</summary>
+public sealed class FolderNotFoundException(string folder, string expected)
+    : MaasImagesException("FolderNotFound", MaasErrorKind.ObjectNotFound, $"'{folder}' does not exist. Pass {expected}.", folder);

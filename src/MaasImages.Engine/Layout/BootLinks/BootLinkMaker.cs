@@ -1,5 +1,6 @@
 using MaasImages.Engine.Errors;
 using MaasImages.Engine.Platform;
+using MaasImages.Engine.Transfer;
 
 namespace MaasImages.Engine.Layout.BootLinks;
 
@@ -32,6 +33,11 @@ public sealed class BootLinkChange
     public bool ChangesDisk => Status is BootLinkStatus.Created or BootLinkStatus.Updated || (Status == BootLinkStatus.Missing && LinkExists);
 
     public MaasBootLink ToResult() => new(Name, Target, Kind, Status, Path);
+
+    /// <summary>What applying does, in words (the -WhatIf and -Confirm line).</summary>
+    public string Action => Status == BootLinkStatus.Missing
+        ? "Remove dangling link (target missing)"
+        : $"{(Occupied ? "Replace with" : Status == BootLinkStatus.Created ? "Create" : "Update")} symbolic link -> {Target}";
 }
 
 /// <summary>
@@ -101,6 +107,81 @@ public static class BootLinkMaker
             throw;
         }
         return change.ToResult();
+    }
+
+    /// <summary>
+    /// The whole job of New-MaasBootLink: in <paramref name="folder"/> (a snapshot, current, or a
+    /// boot-resources folder, which means its current), under the lock of its boot-resources
+    /// folder, makes each link that <paramref name="confirm"/> allows (asked with the link's path and
+    /// what would change), reporting each one through <paramref name="made"/> as it is done.
+    /// LinkPathOccupied before anything changes when a file or folder is in the way and
+    /// <paramref name="force"/> is off.
+    /// </summary>
+    public static async Task MakeAsync(string folder, bool force, TimeSpan lockTimeout, Action<string> log, Action<string> warn,
+        Func<string, string, Task<bool>> confirm, Action<MaasBootLink> made, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(warn);
+        ArgumentNullException.ThrowIfNull(confirm);
+        ArgumentNullException.ThrowIfNull(made);
+        folder = LinkFolder(folder, log);
+        // Like the other writers: never while a save or an install builds or switches a snapshot.
+        using var destinationLock = await DestinationLock.AcquireAsync(LockFolder(folder), lockTimeout, warn, cancellationToken).ConfigureAwait(false);
+        var changes = IoFailures.Guard(folder, () => Plan(folder, force));
+        EnsureNothingInTheWay(changes, force);
+        foreach (var change in changes)
+        {
+            Warn(change, warn);
+            if (change.ChangesDisk && !await confirm(change.Path, change.Action).ConfigureAwait(false)) continue;
+            made(IoFailures.Guard(folder, () => Apply(change)));
+        }
+    }
+
+    /// <summary>
+    /// Where the links go: <paramref name="folder"/>, or the current snapshot of a boot-resources
+    /// folder (where TFTP looks). Refuses a folder that does not exist, and one that is a symbolic
+    /// link other than a current pointing at a real snapshot beside it (the links would land
+    /// wherever it points).
+    /// </summary>
+    public static string LinkFolder(string folder, Action<string> log)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ArgumentNullException.ThrowIfNull(log);
+        var current = Path.Combine(folder, RackSnapshots.CurrentName);
+        if (!Directory.Exists(Path.Combine(folder, "bootloader")) && Directory.Exists(current))
+        {
+            log($"'{folder}' is a boot-resources folder: making the links in '{current}'.");
+            folder = current;
+        }
+        if (FindEscapingLink(folder) is { } problem) throw new UnsafeDestinationException(folder, problem);
+        if (!Directory.Exists(folder)) throw new FolderNotFoundException(folder, "a snapshot folder or boot-resources/current");
+        return folder;
+    }
+
+    private static string? FindEscapingLink(string folder)
+    {
+        var trimmed = Path.TrimEndingDirectorySeparator(folder);
+        if (new FileInfo(trimmed).LinkTarget is not { } target) return null;
+        var parent = Path.GetDirectoryName(trimmed);
+        if (Path.GetFileName(trimmed) == RackSnapshots.CurrentName && parent is not null
+            && RackSnapshots.IgnoredCurrent(parent) is null && RackSnapshots.ResolveCurrent(parent) is not null)
+        {
+            return null;
+        }
+        return $"'{trimmed}' is a symbolic link to '{target}', not a current pointing at a snapshot beside it, so the boot links would be written outside the destination";
+    }
+
+    /// <summary>
+    /// The boot-resources folder a snapshot (or current) belongs to is where every writer locks;
+    /// a folder outside such a tree is locked itself.
+    /// </summary>
+    private static string LockFolder(string folder)
+    {
+        var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(folder));
+        return parent is not null && (File.Exists(Path.Combine(parent, DestinationLock.FileName)) || Directory.Exists(Path.Combine(parent, RackSnapshots.CurrentName)))
+            ? parent
+            : folder;
     }
 
     /// <summary>Plans, checks and applies the whole table; warns for each missing target.</summary>
