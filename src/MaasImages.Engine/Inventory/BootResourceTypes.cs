@@ -78,7 +78,7 @@ public sealed class MaasBootResource
         ContentId = contentId;
         BootloaderType = bootloaderType;
         ReleaseVersion = releaseVersion;
-        Files = files;
+        Files = Formatting.Readable.List(files);
         // Content reached by several paths (hard links, alias folders) counts once.
         TotalSize = files.Where(f => f.Exists).DistinctBy(f => f.Sha256 ?? f.Path, StringComparer.Ordinal).Sum(f => f.Size);
     }

@@ -46,7 +46,7 @@ public sealed class MaasSavedImage
         Image = image;
         Layout = layout;
         Path = path;
-        Files = files;
+        Files = Formatting.Readable.List(files);
         BytesDownloaded = bytesDownloaded;
         BytesReused = bytesReused;
     }

@@ -20,7 +20,10 @@ public enum MaasPublishAction
 }
 
 /// <summary>One object of a publication (-PassThru).</summary>
-public sealed record MaasPublishedObject(string Name, MaasPublishAction Action, long Size, long BytesSent, Uri Url);
+public sealed record MaasPublishedObject(string Name, MaasPublishAction Action, long Size, long BytesSent, Uri Url)
+{
+    public override string ToString() => Name;
+}
 
 /// <summary>The summary of one publication: what was uploaded, skipped and deleted, and the bytes sent.</summary>
 public sealed record MaasMirrorPublication(
@@ -31,4 +34,8 @@ public sealed record MaasMirrorPublication(
     long BytesSent,
     long TotalBytes,
     TimeSpan Elapsed,
-    IReadOnlyList<MaasPublishedObject> Objects);
+    IReadOnlyList<MaasPublishedObject> Objects)
+{
+    /// <summary>Every object (-PassThru lists them); prints as their names, e.g. in Export-Csv.</summary>
+    public IReadOnlyList<MaasPublishedObject> Objects { get; init; } = Formatting.Readable.List(Objects);
+}

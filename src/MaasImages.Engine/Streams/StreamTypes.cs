@@ -36,7 +36,7 @@ public sealed class MaasContent
         Datatype = datatype;
         Path = path;
         Uri = uri;
-        Products = products;
+        Products = Formatting.Readable.List(products);
         Updated = updated;
     }
 
@@ -75,7 +75,7 @@ public sealed class MaasStream
         SignatureStatus = signatureStatus;
         Signer = signer;
         Keyring = keyring;
-        Contents = contents;
+        Contents = Formatting.Readable.List(contents);
         IndexBytes = indexBytes;
     }
 
@@ -98,7 +98,7 @@ public sealed class MaasStream
     public string? SignerKeyId => Signer?.KeyId;
     public IReadOnlyList<MaasContent> Contents { get; }
     public int ProductCount => Contents.Sum(c => c.ProductCount);
-    public string[] ContentIds => Contents.Select(c => c.ContentId).ToArray();
+    public IReadOnlyList<string> ContentIds => Formatting.Readable.List(Contents.Select(c => c.ContentId));
 
     internal StreamSource Source { get; }
     internal SignatureMode Mode { get; }
@@ -146,7 +146,7 @@ public sealed class MaasImageFile
     public string Sha256 => _sha256 ??= _item.Sha256;
     public Uri Uri => _uri ??= _source.Resolve(Path);
     /// <summary>The item's own properties (kpackage, src_package…).</summary>
-    public IReadOnlyDictionary<string, string> Properties => _properties ??= _item.Props.Own().AsReadOnly();
+    public IReadOnlyDictionary<string, string> Properties => _properties ??= Formatting.Readable.Dictionary(_item.Props.Own());
 
     public override string ToString() => Path;
 }
@@ -157,7 +157,7 @@ public sealed class MaasImageVersion
     private readonly PropertyBag _props;
     private readonly CatalogItem[] _items;
     private IReadOnlyDictionary<string, string>? _properties;
-    private MaasImageFile[]? _files;
+    private IReadOnlyList<MaasImageFile>? _files;
 
     internal MaasImageVersion(MaasStream stream, string contentId, string productName, string versionName,
         PropertyBag props, CatalogItem[] items, bool isLatest, (int Content, int Product) streamPosition = default, DocumentBytes? document = null)
@@ -185,7 +185,7 @@ public sealed class MaasImageVersion
     public string Arch => _props.Get("arch") ?? string.Empty;
     public string Subarch => _props.Get("subarch") ?? string.Empty;
     /// <summary>Every subarch this kernel serves (the comma list <c>subarches</c>).</summary>
-    public IReadOnlyList<string> Subarches => PropertyLists.Split(_props.Get("subarches"));
+    public IReadOnlyList<string> Subarches => Formatting.Readable.List(PropertyLists.Split(_props.Get("subarches")));
     public string? Kflavor => _props.Get("kflavor");
     public string? Krel => _props.Get("krel");
     public string Label => _props.Get("label") ?? string.Empty;
@@ -197,7 +197,7 @@ public sealed class MaasImageVersion
     /// <summary>True when this is the newest version of its product in the stream.</summary>
     public bool IsLatest { get; }
     /// <summary>The files (simplestreams items) of this version, built on first use.</summary>
-    public IReadOnlyList<MaasImageFile> Files => _files ??= Array.ConvertAll(_items, item => new MaasImageFile(item, Stream.Source));
+    public IReadOnlyList<MaasImageFile> Files => _files ??= Formatting.Readable.List(Array.ConvertAll(_items, item => new MaasImageFile(item, Stream.Source)));
     /// <summary>Total bytes of <see cref="Files"/>.</summary>
     public long Size { get; }
     public DateTime? SupportEol => ParseDate(_props.Get("support_eol"));
@@ -227,12 +227,12 @@ public sealed class MaasImageVersion
     /// </summary>
     internal PropertyBag VersionProps => _props;
 
-    private System.Collections.ObjectModel.ReadOnlyDictionary<string, string> BuildProperties()
+    private Formatting.ReadableDictionary BuildProperties()
     {
         var flat = _props.Flatten();
         flat["product_name"] = ProductName;
         flat["version_name"] = VersionName;
-        return flat.AsReadOnly();
+        return Formatting.Readable.Dictionary(flat);
     }
 
     private static DateTime? ParseDate(string? text) =>

@@ -21,7 +21,7 @@ public sealed class MaasBootloader
         Product = product;
         Layout = layout;
         Path = path;
-        Files = files;
+        Files = Formatting.Readable.List(files);
     }
 
     internal MaasImageVersion Product { get; }
