@@ -23,6 +23,9 @@ public sealed class LockCmdletTests() : ServedSampleTests("maasimages-lock-")
             var invocation = ps.BeginInvoke();
             await waiting.Task.WaitAsync(TimeSpan.FromMinutes(2));
             Assert.StartsWith("Waiting for another run to finish with", ps.Streams.Warning[0].Message, StringComparison.Ordinal);
+            // The warning names the holder from its record, read although the holder's lock refuses readers that lock.
+            Assert.Matches($@"\(held by pid {Environment.ProcessId} on {System.Text.RegularExpressions.Regex.Escape(Environment.MachineName)} since \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\dZ\)",
+                ps.Streams.Warning[0].Message);
             Assert.Null(new FileInfo(link).LinkTarget); // nothing made while the lock is held
             finished = Task.Run(() => ps.EndInvoke(invocation));
             Assert.False(invocation.IsCompleted);

@@ -36,7 +36,11 @@ public class MaasImagesException : Exception
 
 /// <summary>The source could not be reached at all (DNS, refused connection, TLS, timeout).</summary>
 public sealed class SourceUnreachableException(string message, object? target, Exception? inner = null)
-    : MaasImagesException("SourceUnreachable", MaasErrorKind.ConnectionError, message, target, inner);
+    : MaasImagesException("SourceUnreachable", MaasErrorKind.ConnectionError, message, target, inner)
+{
+    /// <summary>Why, when it is a failure the user can act on (the cmdlet layer adds what to do).</summary>
+    public ConnectionFailure Failure { get; init; }
+}
 
 /// <summary>The source answered, but there is no stream index there (404 / no such folder).</summary>
 public sealed class StreamNotFoundException(string message, object? target, Exception? inner = null)

@@ -141,7 +141,7 @@ internal static class BootResourceRepair
             foreach (var (check, cacheName, content) in placements) draft.PlaceFromCache(cacheName, check.RelativePath, content);
         });
         RackSnapshots.SwitchCurrent(root, snapshot);
-        observer.OnMessage($"Repaired {placements.Count} file(s): '{RackSnapshots.CurrentName}' now points to {Path.GetFileName(snapshot)}.");
+        observer.OnMessage($"Repaired {Formatting.Counted.Of(placements.Count, "file")}: '{RackSnapshots.CurrentName}' now points to {Path.GetFileName(snapshot)}.");
         // Every other snapshot stays (the damaged one too, as it was): a repair never removes what a save's -KeepSnapshots kept.
         RackSnapshots.CleanUp(root, snapshot, observer.OnMessage, keepSnapshots: RackSnapshots.Snapshots(root).Count, warn: observer.OnWarning);
         foreach (var (check, _, _) in placements) check.Repaired = true;
@@ -240,6 +240,6 @@ internal static class BootResourceRepair
             fetch.Check.Repaired = true;
         }
         MirrorLayout.WriteState(tree.Root, state);
-        observer.OnMessage($"Repaired {fetches.Count - failed.Count} file(s) of the mirror '{tree.Root}'.");
+        observer.OnMessage($"Repaired {Formatting.Counted.Of(fetches.Count - failed.Count, "file")} of the mirror '{tree.Root}'.");
     }
 }

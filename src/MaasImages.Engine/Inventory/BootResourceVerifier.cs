@@ -125,7 +125,7 @@ public static class BootResourceVerifier
             checks.Add(new MaasBootResourceCheck(status, full, relative, resource, sha256, actual, size, actual is null ? null : length));
         }
         checks.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
-        observer.OnMessage($"Checked {checks.Count} file(s) of '{served}': " +
+        observer.OnMessage($"Checked {Formatting.Counted.Of(checks.Count, "file")} of '{served}': " +
             string.Join(", ", checks.GroupBy(c => c.Status).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key}")) + ".");
         return checks;
     }

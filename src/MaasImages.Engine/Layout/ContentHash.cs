@@ -84,7 +84,7 @@ internal static class ContentHash
             ArrayPool<byte>.Shared.Return(buffer);
         }
         Report(null, 0, completed: true);
-        observer.OnMessage($"Verified {items.Count} file(s) already present ({total:N0} bytes) against their sha256: {wrong.Count} wrong.");
+        observer.OnMessage($"Verified {Formatting.Counted.Of(items.Count, "file")} already present ({total:N0} bytes) against their sha256: {wrong.Count} wrong.");
         return wrong;
     }
 

@@ -206,7 +206,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
             // A path a kept version also uses stays (and stays recorded).
             foreach (var path in paths.Where(p => !stillUsed.Contains(p)))
                 RemoveFile(path, $"Removed {path} (-KeepVersions {keep}).", log);
-            log($"Removed {product} {version}: -KeepVersions {keep} keeps the {keep} newest version(s) of each product.");
+            log($"Removed {product} {version}: -KeepVersions {keep} keeps the {(keep == 1 ? "newest version" : $"{keep} newest versions")} of each product.");
         }
     }
 

@@ -257,7 +257,7 @@ internal static class RackSnapshots
             NoFollow.DeleteTree(doomed, static () => TestPause.At(TestPause.CleanupDelete));
             if (newerThanRestored)
                 warn($"Removed the snapshot {name}, which '{CurrentName}' was restored back from (it served {previousName} before this run): -KeepSnapshots {keepSnapshots} keeps " +
-                     $"{(keepSnapshots == 0 ? "no snapshot" : $"only the {keepSnapshots} newest snapshot(s)")} besides '{CurrentName}'. Pass a larger -KeepSnapshots to keep it.");
+                     $"{(keepSnapshots == 0 ? "no snapshot" : (keepSnapshots == 1 ? "only the newest snapshot" : $"only the {keepSnapshots} newest snapshots"))} besides '{CurrentName}'. Pass a larger -KeepSnapshots to keep it.");
             else
                 log(name.StartsWith(SnapshotPrefix, StringComparison.Ordinal) ? $"Removed the old snapshot {name}."
                     : $"Removed {name}, left by an interrupted run.");
@@ -328,7 +328,7 @@ internal static class RackSnapshots
             var references = ReadReferences(root, snapshot);
             if (references.Unknown.Count > 0)
             {
-                log($"Cache cleanup skipped: which cache files {Path.GetFileName(snapshot)} uses is not known for {references.Unknown.Count} file(s).");
+                log($"Cache cleanup skipped: which cache files {Path.GetFileName(snapshot)} uses is not known for {Formatting.Counted.Of(references.Unknown.Count, "file")}.");
                 return;
             }
             referenced.UnionWith(references.Files.Values);
@@ -342,7 +342,7 @@ internal static class RackSnapshots
             File.Delete(file);
             removed++;
         }
-        if (removed > 0) log($"Removed {removed} cache file(s) no snapshot uses.");
+        if (removed > 0) log($"Removed {Formatting.Counted.Of(removed, "cache file")} no snapshot uses.");
     }
 
     /// <summary>True for cache/&lt;sha256&gt; and cache/&lt;member&gt;-&lt;sha256&gt; of a kept content.</summary>

@@ -105,7 +105,7 @@ public static class ManifestReader
         if (line.Length > 0 || overlong) EndLine();
 
         if (warnings > MaxWarnings)
-            warn(new ManifestWarning(source, lineNumber - 1, $"{warnings - MaxWarnings} more malformed line(s) skipped."));
+            warn(new ManifestWarning(source, lineNumber - 1, $"{Formatting.Counted.Of(warnings - MaxWarnings, "more malformed line")} skipped."));
         return entries;
     }
 

@@ -66,6 +66,37 @@ public static partial class NativeFileSystem
             throw new IOException($"Cannot rename '{source}' to '{destination}' (errno {Marshal.GetLastPInvokeError()}).");
     }
 
+    /// <summary>
+    /// The start of a file (at most <paramref name="maxBytes"/>), read with open(2) and read(2): a
+    /// FileStream takes a shared flock first, which another process's exclusive lock refuses, so a
+    /// lock's own record could not be read while it is held. Null where unreadable, and on Windows.
+    /// </summary>
+    public static byte[]? ReadWithoutLock(string path, int maxBytes)
+    {
+        if (OperatingSystem.IsWindows()) return null; // a share-none handle refuses every reader
+        var fd = Open(path, 0 /* O_RDONLY */);
+        if (fd < 0) return null;
+        try
+        {
+            var buffer = new byte[maxBytes];
+            int filled = 0;
+            while (filled < maxBytes)
+            {
+                var chunk = new byte[maxBytes - filled];
+                var n = (int)Read(fd, chunk, chunk.Length);
+                if (n < 0) return null;
+                if (n == 0) break;
+                Array.Copy(chunk, 0, buffer, filled, n);
+                filled += n;
+            }
+            return buffer[..filled];
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
     /// <summary>errno of access(2) W_OK on <paramref name="path"/> (EACCES, EROFS…), 0 when writable. Unix only.</summary>
     public static int WriteAccessErrno(string path)
     {
@@ -75,6 +106,15 @@ public static partial class NativeFileSystem
 
     [LibraryImport("libc", EntryPoint = "access", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Access(string path, int mode);
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static partial nint Read(int fd, [Out] byte[] buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
 
     [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Link(string existing, string newPath);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using MaasImages.Engine.Errors;
 
 namespace MaasImages.Engine.Streams;
@@ -69,8 +68,10 @@ internal static class DocumentFetcher
         }
         catch (HttpRequestException e)
         {
-            var reason = e.InnerException is SocketException se ? se.Message : e.Message;
-            throw new SourceUnreachableException($"Cannot reach '{uri}': {reason}", uri, e);
+            throw new SourceUnreachableException($"Cannot reach '{uri}': {ConnectionFailures.Describe(uri, e)}.", uri, e)
+            {
+                Failure = ConnectionFailures.Classify(e),
+            };
         }
     }
 }

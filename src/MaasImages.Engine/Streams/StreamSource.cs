@@ -67,6 +67,12 @@ public sealed partial class StreamSource
             var indexPath = Uri.UnescapeDataString(path[rootPath.Length..]);
             return new StreamSource(root, indexPath, null);
         }
+        if (path.TrimEnd('/').EndsWith("/streams/v1", StringComparison.Ordinal))
+        {
+            // The folder of the index documents: the stream root is above it, and the index is probed as for a root.
+            var rootPath = path[..(path.TrimEnd('/').Length - "streams/v1".Length)];
+            return new StreamSource(new UriBuilder(location) { Path = rootPath, Query = string.Empty, Fragment = string.Empty }.Uri, null, null);
+        }
         return new StreamSource(EnsureTrailingSlash(location), null, null);
     }
 
@@ -78,8 +84,21 @@ public sealed partial class StreamSource
         return new Uri(Root, escaped);
     }
 
+    /// <summary>
+    /// Refuses <c>host:port</c> typed without a scheme (<c>127.0.0.1:18300</c>, <c>mirror:8080/stable</c>):
+    /// it is neither a folder nor a URL, and would otherwise be read as a drive or an unknown scheme.
+    /// </summary>
+    public static void RejectHostWithoutScheme(string source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (!HostAndPortPattern().IsMatch(source)) return;
+        throw new InvalidArgumentException("InvalidSource",
+            $"Source '{source}' is a host and port without a scheme: add http:// or https:// (e.g. 'http://{source}'), or give a folder or a file:// URL.", source);
+    }
+
     private static Uri ToUri(string source)
     {
+        RejectHostWithoutScheme(source);
         if (Uri.TryCreate(source, UriKind.Absolute, out var uri) && !Path.IsPathRooted(source))
         {
             if (uri.Scheme is "http" or "https" or "file") return uri;
@@ -103,4 +122,8 @@ public sealed partial class StreamSource
 
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]
     private static partial Regex StreamNamePattern();
+
+    // A host name of two or more characters (a drive letter is one) or a bracketed IPv6 address, a port, maybe a path.
+    [GeneratedRegex(@"^(?:[A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9]|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}(?:[/?#].*)?$")]
+    private static partial Regex HostAndPortPattern();
 }

@@ -55,7 +55,7 @@ public sealed class MaasContent
     /// <summary>True when this version can read the document (<c>products:1.0</c>).</summary>
     public bool IsSupportedFormat => string.Equals(Format, "products:1.0", StringComparison.Ordinal);
 
-    public override string ToString() => $"{ContentId} ({Kind}, {ProductCount} products)";
+    public override string ToString() => $"{ContentId} ({Kind}, {Formatting.Counted.Of(ProductCount, "product")})";
 }
 
 /// <summary>A simplestreams stream (e.g. images.maas.io ephemeral-v3/stable), as read from its index.</summary>

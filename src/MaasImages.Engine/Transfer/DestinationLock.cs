@@ -48,7 +48,7 @@ public sealed partial class DestinationLock : IDisposable
             {
                 stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
                 var previous = ReadRecord(stream);
-                holder = previous is { } record && IsRunningHere(record) ? record.Text : null;
+                holder = previous is { } record && IsRunningHere(record) ? record.Holder : null;
                 if (holder is null)
                 {
                     if (previous is { } stale)
@@ -74,27 +74,28 @@ public sealed partial class DestinationLock : IDisposable
             if (!told)
             {
                 told = true;
-                log($"Waiting for another run to finish with '{destination}' ({holder ?? "lock held"}); giving up after {timeout.TotalSeconds:0} s.");
+                log($"Waiting for another run to finish with '{destination}' (held by {holder ?? "a process that did not record itself"}); giving up after {timeout.TotalSeconds:0} s.");
             }
             await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Who holds (or last held) the lock, as recorded; null when unknown.</summary>
+    /// <summary>
+    /// Who holds the lock, as its record says ("pid 4242 on rack1 since 2025-07-18 10:15:30Z"); null
+    /// when unknown. Read without a lock of our own, which the holder's would refuse.
+    /// </summary>
     private static string? Holder(string path)
     {
-        try
-        {
-            using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            return ReadRecord(reader)?.Text;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
+        if (Platform.NativeFileSystem.ReadWithoutLock(path, 4096) is not { Length: > 0 } bytes) return null;
+        var match = RecordPattern().Match(System.Text.Encoding.UTF8.GetString(bytes).Trim());
+        return match.Success ? Describe(match) : null;
     }
 
-    private sealed record Record(string Text, int Pid, string Host, DateTime? Started);
+    private static string Describe(Match record) =>
+        $"pid {record.Groups["pid"].Value} on {record.Groups["host"].Value} since {record.Groups["since"].Value}";
+
+    /// <param name="Holder">How messages name the holder: pid, host and since when.</param>
+    private sealed record Record(string Text, int Pid, string Host, DateTime? Started, string Holder);
 
     private static Record? ReadRecord(FileStream stream)
     {
@@ -103,10 +104,10 @@ public sealed partial class DestinationLock : IDisposable
         var text = reader.ReadToEnd().Trim();
         if (text.Length == 0) return null;
         var match = RecordPattern().Match(text);
-        if (!match.Success) return new Record(text, 0, string.Empty, null); // damaged (killed while writing): nobody's
+        if (!match.Success) return new Record(text, 0, string.Empty, null, text); // damaged (killed while writing): nobody's
         DateTime? started = DateTime.TryParse(match.Groups["started"].Value, CultureInfo.InvariantCulture,
             DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var value) ? value : null;
-        return new Record(text, int.Parse(match.Groups["pid"].Value, CultureInfo.InvariantCulture), match.Groups["host"].Value, started);
+        return new Record(text, int.Parse(match.Groups["pid"].Value, CultureInfo.InvariantCulture), match.Groups["host"].Value, started, Describe(match));
     }
 
     /// <summary>
@@ -146,7 +147,7 @@ public sealed partial class DestinationLock : IDisposable
         stream.Flush(flushToDisk: true);
     }
 
-    [GeneratedRegex(@"^pid (?<pid>\d+) on (?<host>\S+) since .*?(?:\(process started (?<started>[^)]+)\))?$")]
+    [GeneratedRegex(@"^pid (?<pid>\d+) on (?<host>\S+) since (?<since>.*?)(?: \(process started (?<started>[^)]+)\))?$")]
     private static partial Regex RecordPattern();
 
     /// <summary>Clears the record (the file stays: deleting it would let two runs lock two different files), then unlocks.</summary>

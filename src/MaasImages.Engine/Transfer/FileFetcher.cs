@@ -85,7 +85,7 @@ internal sealed class FileFetcher
             }
             catch (TransientTransferException e)
             {
-                throw new DownloadFailedException($"Downloading '{item.Name}' from '{item.Source}' failed after {attempts} attempts: {e.Message} The partial file is kept: run again to resume.", item.Source, e);
+                throw new DownloadFailedException($"Downloading '{item.Name}' from '{item.Source}' failed after {Formatting.Counted.Of(attempts, "attempt")}: {e.Message} The partial file is kept: run again to resume.", item.Source, e);
             }
         }
     }
@@ -163,7 +163,7 @@ internal sealed class FileFetcher
         }
         catch (HttpRequestException e)
         {
-            throw new TransientTransferException($"cannot reach '{item.Source}': {e.Message}", null, e);
+            throw new TransientTransferException($"cannot reach '{item.Source}': {Errors.ConnectionFailures.Describe(item.Source, e)}.", null, e);
         }
 
         using (response)

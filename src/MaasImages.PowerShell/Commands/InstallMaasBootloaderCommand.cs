@@ -181,9 +181,9 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
         var plan = BootloaderInstaller.Plan(bootloaders, options);
         var names = string.Join(", ", bootloaders.Select(b => $"{b.Os} {BootloaderSelection.TypeOf(b)}/{b.Arch}"));
         var description = plan.NothingChanged
-            ? $"Install {bootloaders.Count} bootloader(s) ({Layout}: {names}): everything is already there"
-            : string.Format(CultureInfo.InvariantCulture, "Install {0} bootloader(s) ({1}: {2}): fetch {3} of {4} archive(s), {5}; reuse {6}",
-                bootloaders.Count, Layout, names, plan.FilesToFetch, plan.Files, ByteSize.Format(plan.BytesToFetch), plan.FilesReused)
+            ? $"Install {Engine.Formatting.Counted.Of(bootloaders.Count, "bootloader")} ({Layout}: {names}): everything is already there"
+            : string.Format(CultureInfo.InvariantCulture, "Install {0} ({1}: {2}): fetch {3} of {4}, {5}; reuse {6}",
+                Engine.Formatting.Counted.Of(bootloaders.Count, "bootloader"), Layout, names, plan.FilesToFetch, Engine.Formatting.Counted.Of(plan.Files, "archive"), ByteSize.Format(plan.BytesToFetch), plan.FilesReused)
               + (plan.FilesToVerify > 0 ? $" after hashing {plan.FilesToVerify} of them (-Force)" : string.Empty);
         if (!await ShouldProcessAsync(_destination!, description).ConfigureAwait(false)) return;
 

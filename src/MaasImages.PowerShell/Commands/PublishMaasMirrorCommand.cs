@@ -72,9 +72,9 @@ public sealed class PublishMaasMirrorCommand : AsyncPSCmdlet
         var options = new PublishOptions { Prune = Prune.IsPresent, PublicRead = PublicAccess == "Blob", ThrottleLimit = ThrottleLimit };
         EmitVerbose($"Comparing the mirror '{root}' with {store.Location}.");
         var plan = await MirrorPublisher.PlanAsync(root, store, options, cancellationToken).ConfigureAwait(false);
-        var action = $"Upload {plan.Uploads.Count} file(s) ({ByteSize.Format(plan.UploadBytes)}), skip {plan.Unchanged.Count} unchanged" +
+        var action = $"Upload {Engine.Formatting.Counted.Of(plan.Uploads.Count, "file")} ({ByteSize.Format(plan.UploadBytes)}), skip {plan.Unchanged.Count} unchanged" +
             (plan.ContainerMissing ? ", create the container" : "") +
-            (options.Prune ? $", then delete {plan.Deletions.Count} blob(s) the mirror no longer has" : "");
+            (options.Prune ? $", then delete {Engine.Formatting.Counted.Of(plan.Deletions.Count, "blob")} the mirror no longer has" : "");
         if (!await ShouldProcessAsync(store.Location, action).ConfigureAwait(false)) return;
         var observer = new TransferProgress($"Publishing to {store.Location}", EmitProgress, EmitVerbose, EmitWarning, EmitErrorAndWait);
         var publication = await MirrorPublisher.PublishAsync(plan, options, observer, cancellationToken).ConfigureAwait(false);

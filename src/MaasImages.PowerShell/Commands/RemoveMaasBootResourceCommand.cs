@@ -129,7 +129,7 @@ public sealed class RemoveMaasBootResourceCommand : AsyncPSCmdlet
         {
             var where = resource.Snapshot is null ? tree : $"{tree} ({resource.Snapshot})";
             if (await ShouldProcessAsync($"{resource.ProductName} {resource.VersionName}",
-                    $"Remove the {resource.Type.ToString().ToLowerInvariant()} and its {resource.Files.Count} file(s) from {where}").ConfigureAwait(false))
+                    $"Remove the {resource.Type.ToString().ToLowerInvariant()} and its {Engine.Formatting.Counted.Of(resource.Files.Count, "file")} from {where}").ConfigureAwait(false))
                 confirmed.Add(resource);
         }
         if (confirmed.Count == 0) return;

@@ -136,9 +136,9 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
             // -WhatIf: the plan only reads the destination.
             var plan = ImageSaver.Plan(_images, options);
             var description = plan.NothingChanged
-                ? $"Save {_images.Count} image version(s) ({Layout}): everything is already there, nothing to fetch"
-                : string.Format(CultureInfo.InvariantCulture, "Save {0} image version(s) ({1}): fetch {2} of {3} file(s), {4} ({5:N0} bytes); reuse {6} file(s), {7}",
-                    _images.Count, Layout, plan.FilesToFetch, plan.Files, ByteSize.Format(plan.BytesToFetch), plan.BytesToFetch, plan.FilesReused, ByteSize.Format(plan.BytesReused))
+                ? $"Save {Engine.Formatting.Counted.Of(_images.Count, "image version")} ({Layout}): everything is already there, nothing to fetch"
+                : string.Format(CultureInfo.InvariantCulture, "Save {0} ({1}): fetch {2} of {3}, {4} ({5:N0} bytes); reuse {6}, {7}",
+                    Engine.Formatting.Counted.Of(_images.Count, "image version"), Layout, plan.FilesToFetch, Engine.Formatting.Counted.Of(plan.Files, "file"), ByteSize.Format(plan.BytesToFetch), plan.BytesToFetch, Engine.Formatting.Counted.Of(plan.FilesReused, "file"), ByteSize.Format(plan.BytesReused))
                   + (plan.FilesToVerify > 0 ? $" after hashing {plan.FilesToVerify} of them (-Force)" : string.Empty);
             if (!await ShouldProcessAsync(_destination!, description).ConfigureAwait(false)) return;
 

@@ -1,5 +1,7 @@
 using System.Management.Automation;
+using MaasImages.Engine.Errors;
 using MaasImages.Engine.Inventory;
+using MaasImages.Engine.Streams;
 using MaasImages.PowerShell.Infrastructure;
 
 namespace MaasImages.PowerShell.Commands;
@@ -49,6 +51,17 @@ public sealed class TestMaasBootResourceCommand : AsyncPSCmdlet
     {
         var folder = DestinationPaths.Resolve(this, Path, LiteralPath);
         // A folder -Source names is resolved here, where the current location is known.
+        if (Source is not null)
+        {
+            try
+            {
+                StreamSource.RejectHostWithoutScheme(Source);
+            }
+            catch (MaasImagesException error)
+            {
+                ThrowTerminatingError(ErrorRecords.From(error));
+            }
+        }
         var source = Source is not null && !Uri.TryCreate(Source, UriKind.Absolute, out _)
             ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Source)
             : Source;
@@ -68,7 +81,7 @@ public sealed class TestMaasBootResourceCommand : AsyncPSCmdlet
         void Error(Engine.Errors.MaasImagesException error) => EmitError(ErrorRecords.From(error));
         var checks = await BootResourceVerifier.VerifyAsync(folder, options, observer, Error, cancellationToken).ConfigureAwait(false);
         var broken = checks.Count(c => c.Status is MaasFileCheckStatus.Corrupt or MaasFileCheckStatus.Missing);
-        if (Repair.IsPresent && broken > 0 && await ShouldProcessAsync(folder, $"Fetch {broken} corrupt or missing file(s) again and put them in place").ConfigureAwait(false))
+        if (Repair.IsPresent && broken > 0 && await ShouldProcessAsync(folder, $"Fetch {Engine.Formatting.Counted.Of(broken, "corrupt or missing file")} again and put them in place").ConfigureAwait(false))
             await BootResourceVerifier.RepairAsync(folder, checks, options, observer, Error, cancellationToken).ConfigureAwait(false);
         if (Quiet.IsPresent) Emit(checks.All(c => c.IsHealthy));
         else Emit(checks, enumerateCollection: true);

@@ -6,8 +6,21 @@ namespace MaasImages.PowerShell.Infrastructure;
 /// <summary>Engine errors become ErrorRecords whose id is the engine's stable error id.</summary>
 internal static class ErrorRecords
 {
-    public static ErrorRecord From(MaasImagesException error) =>
-        new(error, error.ErrorId, Category(error.Kind), error.Target);
+    public static ErrorRecord From(MaasImagesException error)
+    {
+        var record = new ErrorRecord(error, error.ErrorId, Category(error.Kind), error.Target);
+        if (WayForward(error) is { } action)
+            record.ErrorDetails = new ErrorDetails($"{error.Message} {action}") { RecommendedAction = action };
+        return record;
+    }
+
+    /// <summary>What to do next, in terms of the cmdlets' parameters (the engine's messages do not know them).</summary>
+    private static string? WayForward(MaasImagesException error) => error switch
+    {
+        SourceUnreachableException { Failure: ConnectionFailure.NameNotResolved } =>
+            "Ways forward: read a mirror or a local copy of the stream with -Source <URL or folder>, or go through a proxy by setting HTTPS_PROXY (e.g. http://proxy.example:3128).",
+        _ => null,
+    };
 
     public static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target) =>
         new(new MaasImagesException(errorId, MaasErrorKind.InvalidArgument, message, target), errorId, category, target);

@@ -44,7 +44,7 @@ internal sealed class ManifestInputs(string cacheFolder, Action<string> verbose,
         {
             var packages = values.Cast<MaasImagePackage>().ToList();
             var labels = packages.Select(p => p.Image.Label).Distinct(StringComparer.Ordinal).ToList();
-            return (packages, labels.Count == 1 ? labels[0] : $"{packages.Count} packages");
+            return (packages, labels.Count == 1 ? labels[0] : Engine.Formatting.Counted.Of(packages.Count, "package"));
         }
         if (values.Length == 1)
         {
@@ -70,7 +70,7 @@ internal sealed class ManifestInputs(string cacheFolder, Action<string> verbose,
     {
         0 => "nothing",
         1 => $"a {values[0]?.GetType().Name ?? "null"}",
-        _ => $"{values.Length} objects ({string.Join(", ", values.Select(v => v?.GetType().Name ?? "null").Distinct())})",
+        _ => $"{Engine.Formatting.Counted.Of(values.Length, "object")} ({string.Join(", ", values.Select(v => v?.GetType().Name ?? "null").Distinct())})",
     };
 
     private static IReadOnlyList<MaasImagePackage> Remembered(IReadOnlyList<MaasImagePackage> packages)

@@ -37,6 +37,7 @@ public abstract class StreamReadingCmdlet : AsyncPSCmdlet
     protected string? ResolveSourceArgument(string? source)
     {
         if (string.IsNullOrWhiteSpace(source)) return null;
+        StreamSource.RejectHostWithoutScheme(source); // before PowerShell reads '127.0.0.1:' as a drive
         if (Uri.TryCreate(source, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "file" && !Path.IsPathRooted(source))
             return source;
         return SessionState.Path.GetUnresolvedProviderPathFromPSPath(source);

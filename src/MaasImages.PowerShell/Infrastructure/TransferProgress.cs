@@ -22,9 +22,9 @@ internal sealed class TransferProgress(string activity, Action<ProgressRecord> p
     public void OnProgress(TransferSnapshot snapshot)
     {
         var overall = new ProgressRecord(OverallActivityId, activity,
-            string.Format(CultureInfo.InvariantCulture, "{0} of {1} at {2}/s, {3} of {4} files",
+            string.Format(CultureInfo.InvariantCulture, "{0} of {1} at {2}/s, {3} of {4}",
                 ByteSize.Format(snapshot.BytesDone), ByteSize.Format(snapshot.BytesTotal), ByteSize.Format(ProgressMath.WholeBytesPerSecond(snapshot.BytesPerSecond)),
-                snapshot.FilesDone, snapshot.FilesTotal))
+                snapshot.FilesDone, Engine.Formatting.Counted.Of(snapshot.FilesTotal, "file")))
         {
             PercentComplete = ProgressMath.Percent(snapshot.BytesDone, snapshot.BytesTotal),
             SecondsRemaining = ProgressMath.Seconds(snapshot.Remaining),
@@ -52,8 +52,8 @@ internal sealed class TransferProgress(string activity, Action<ProgressRecord> p
     }
 
     public void OnFileCompleted(FileResult result) =>
-        verbose(string.Format(CultureInfo.InvariantCulture, "{0}: {1} ({2:N0} bytes) fetched in {3:0.0} s, {4} attempt(s), sha256 verified",
-            result.Item.Name, ByteSize.Format(result.Item.Size), result.BytesDownloaded, result.Elapsed.TotalSeconds, result.Attempts));
+        verbose(string.Format(CultureInfo.InvariantCulture, "{0}: {1} ({2:N0} bytes) fetched in {3:0.0} s, {4}, sha256 verified",
+            result.Item.Name, ByteSize.Format(result.Item.Size), result.BytesDownloaded, result.Elapsed.TotalSeconds, Engine.Formatting.Counted.Of(result.Attempts, "attempt")));
 
     public void OnMessage(string message) => verbose(message);
 

@@ -173,7 +173,7 @@ public sealed class TreeUpkeepTests : ServedSampleTest
         var observer = new RecordingObserver();
         await Save(noble, Options(force: true), observer);
         Assert.Equal(unique, hashed.Value);
-        Assert.Single(observer.Messages, m => m.StartsWith($"Verified {unique} file(s) already present", StringComparison.Ordinal));
+        Assert.Single(observer.Messages, m => m.StartsWith($"Verified {unique} files already present", StringComparison.Ordinal));
         Assert.Contains(observer.Snapshots, s => s.Active.Any(a => a.Name.StartsWith("verifying ", StringComparison.Ordinal)));
         Assert.Contains(observer.Messages, m => m.StartsWith("Nothing changed", StringComparison.Ordinal));
     }

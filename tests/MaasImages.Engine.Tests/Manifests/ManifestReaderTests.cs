@@ -67,7 +67,7 @@ public sealed class ManifestReaderTests
         var (entries, warnings) = Read(text);
         Assert.Single(entries);
         Assert.Equal(ManifestReader.MaxWarnings + 1, warnings.Count);
-        Assert.Contains("980 more malformed line(s) skipped", warnings[^1].Message);
+        Assert.Contains("980 more malformed lines skipped", warnings[^1].Message);
     }
 
     [Fact]

@@ -19,11 +19,36 @@ public sealed class StreamSourceTests
     [InlineData("http://mirror.example/maas/stable/streams/v1/index.sjson", "http://mirror.example/maas/stable/", "streams/v1/index.sjson")]
     [InlineData("http://mirror.example/custom/my-index.json", "http://mirror.example/custom/", "my-index.json")]
     [InlineData("file:///srv/mirror/streams/v1/index.json", "file:///srv/mirror/", "streams/v1/index.json")]
+    [InlineData("http://mirror.example/maas/stable/streams/v1/", "http://mirror.example/maas/stable/", null)]
+    [InlineData("http://mirror.example/maas/stable/streams/v1", "http://mirror.example/maas/stable/", null)]
+    [InlineData("file:///srv/mirror/streams/v1/", "file:///srv/mirror/", null)]
     public void A_source_names_a_root_or_an_index(string source, string root, string? index)
     {
         var resolved = StreamSource.Resolve(null, source);
         Assert.Equal(new Uri(root), resolved.Root);
         Assert.Equal(index, resolved.IndexPath);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:18300")]
+    [InlineData("mirror.example:8080/maas/stable/")]
+    [InlineData("localhost:80")]
+    [InlineData("[::1]:8080/stable")]
+    public void A_host_and_port_without_a_scheme_asks_for_one(string source)
+    {
+        var error = Assert.Throws<MaasImages.Engine.Errors.InvalidArgumentException>(() => StreamSource.Resolve(null, source));
+        Assert.Equal("InvalidSource", error.ErrorId);
+        Assert.Contains("add http:// or https://", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'http://{source}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_streams_v1_folder_is_read_as_its_stream_root()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "mirror");
+        var source = StreamSource.Resolve(null, Path.Combine(root, "streams", "v1"));
+        Assert.Equal(root + Path.DirectorySeparatorChar, source.Root.LocalPath);
+        Assert.Null(source.IndexPath);
     }
 
     [Fact]
