@@ -50,7 +50,7 @@ public sealed class RestoreMaasBootResourceCommand : AsyncPSCmdlet
         var planned = BootSnapshots.Plan(root, name);
         var action = planned.IsCurrent
             ? $"Keep current on {planned.Name} (it already points there)"
-            : $"Switch current to {planned.Name} ({planned.ImageCount} image(s), {planned.BootloaderCount} bootloader(s))";
+            : $"Switch current to {planned.Name} ({Engine.Formatting.Counted.Of(planned.ImageCount, "image")}, {Engine.Formatting.Counted.Of(planned.BootloaderCount, "bootloader")})";
         if (!await ShouldProcessAsync(root, action).ConfigureAwait(false)) return;
         var restored = await BootSnapshots.RestoreAsync(root, planned.Name, TimeSpan.FromSeconds(LockTimeoutSec), EmitVerbose, EmitWarning, cancellationToken)
             .ConfigureAwait(false);

@@ -61,7 +61,7 @@ public sealed class SnapshotNameCompleter : IArgumentCompleter
             return Engine.Inventory.BootSnapshots.List(root)
                 .Where(s => s.Name.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
                 .Select(s => new CompletionResult(s.Name, s.Name, CompletionResultType.ParameterValue,
-                    $"{s.Name}{(s.IsCurrent ? " (current)" : "")}: {s.ImageCount} image(s), {s.BootloaderCount} bootloader(s)"))
+                    $"{s.Name}{(s.IsCurrent ? " (current)" : "")}: {Engine.Formatting.Counted.Of(s.ImageCount, "image")}, {Engine.Formatting.Counted.Of(s.BootloaderCount, "bootloader")}"))
                 .ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
