@@ -224,60 +224,109 @@ internal sealed class FileFetcher
         }
     }
 
-    /// <summary>The one loop every byte goes through: read, count, hash, append.</summary>
+    /// <summary>
+    /// The one loop every byte goes through: read and count here, write and hash in a
+    /// <see cref="WriteHashStage"/> that overlaps the next read. Whatever ends the loop, every byte
+    /// read before is on disk when this returns or throws (a write failure excepted), so the
+    /// partial is exactly what a resume continues from.
+    /// </summary>
     private async Task<long> PumpAsync(DownloadItem item, Stream body, string partial, long offset, IncrementalHash hash,
         Action<long> onBytes, CancellationTokenSource stall, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         long received = 0;
-        try
+        long tooLong = -1;
+        using (var file = OpenPartial(partial, offset, item.Size))
         {
-            using var file = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, 1);
-            file.SetLength(offset);
-            file.Position = offset;
-            while (true)
+            using var stage = new WriteHashStage(file, offset, hash, stall, end =>
             {
-                stall.CancelAfter(_options.StallTimeout);
-                int n;
-                try
+                if (end < item.Size) TestPause.At(TestPause.Download);
+            });
+            int slot = -1, start = 0, filled = 0;
+            try
+            {
+                while (true)
                 {
-                    n = await body.ReadAsync(buffer.AsMemory(0, BufferSize), stall.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new TransientTransferException($"'{item.Source}' stalled: no data for {_options.StallTimeout.TotalSeconds:0} s after {offset:N0} bytes.", null, e);
-                }
-                catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
-                {
-                    throw new TransientTransferException($"connection to '{item.Source}' lost after {offset:N0} of {item.Size:N0} bytes: {e.Message}", null, e);
-                }
-                if (n == 0) break;
-                if (offset + n > item.Size)
-                {
-                    // More bytes than the metadata promises: this is not the file we want.
-                    file.Close();
-                    Discard(partial, SidecarPath(item.Destination));
-                    throw new CorruptDownloadException("(more bytes than expected)", offset + n);
-                }
-                file.Write(buffer, 0, n);
-                hash.AppendData(buffer, 0, n);
-                offset += n;
-                received += n;
-                onBytes(n);
-                if (received == n && offset < item.Size)
-                {
-                    file.Flush();
-                    TestPause.At(TestPause.Download);
+                    if (slot < 0 || filled == WriteHashStage.SlotSize)
+                    {
+                        if (slot >= 0) stage.Hand(slot, start, filled - start, endsSlot: true);
+                        slot = -1;
+                        slot = await stage.TakeSlotAsync(cancellationToken).ConfigureAwait(false);
+                        start = filled = 0;
+                    }
+                    stall.CancelAfter(_options.StallTimeout);
+                    int n;
+                    try
+                    {
+                        var read = body.ReadAsync(stage.Buffer(slot).AsMemory(filled), stall.Token);
+                        if (!read.IsCompleted && filled > start)
+                        {
+                            // The network makes us wait: meanwhile what we have goes to disk.
+                            stage.Hand(slot, start, filled - start, endsSlot: false);
+                            start = filled;
+                        }
+                        n = await read.ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        throw new TransientTransferException($"'{item.Source}' stalled: no data for {_options.StallTimeout.TotalSeconds:0} s after {offset:N0} bytes.", null, e);
+                    }
+                    catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+                    {
+                        throw new TransientTransferException($"connection to '{item.Source}' lost after {offset:N0} of {item.Size:N0} bytes: {e.Message}", null, e);
+                    }
+                    if (n == 0) break;
+                    if (offset + n > item.Size)
+                    {
+                        // More bytes than the metadata promises: this is not the file we want.
+                        tooLong = offset + n;
+                        break;
+                    }
+                    filled += n;
+                    offset += n;
+                    received += n;
+                    onBytes(n);
                 }
             }
+            finally
+            {
+                if (slot >= 0) stage.Hand(slot, start, filled - start, endsSlot: true);
+                // A failed write wins over whatever the reader saw (it was told to stop by it).
+                await stage.CompleteAsync().ConfigureAwait(false);
+            }
         }
-        finally
+        if (tooLong >= 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Discard(partial, SidecarPath(item.Destination));
+            throw new CorruptDownloadException("(more bytes than expected)", tooLong);
         }
         if (offset < item.Size)
             throw new TransientTransferException($"'{item.Source}' ended after {offset:N0} of {item.Size:N0} bytes.");
         return received;
+    }
+
+    /// <summary>
+    /// The partial, for writing at <paramref name="offset"/>. A new one gets its whole size reserved
+    /// at once (fallocate; its length stays 0, and the length is what a resume continues from), so
+    /// a multi-GB file is not grown a block at a time. The reservation is only a hint: where it
+    /// fails (no room for all of it, a file system without it) writing goes on without it, and a
+    /// full disk is then reported by the write that hits it, as a full disk.
+    /// </summary>
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenPartial(string partial, long offset, long size)
+    {
+        if (offset == 0 && size > WriteHashStage.SlotSize && !File.Exists(partial))
+        {
+            try
+            {
+                return File.OpenHandle(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, preallocationSize: size);
+            }
+            catch (IOException)
+            {
+                // .NET removes the file it could not reserve; fall through to a plain open.
+            }
+        }
+        var file = File.OpenHandle(partial, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
+        if (RandomAccess.GetLength(file) != offset) RandomAccess.SetLength(file, offset);
+        return file;
     }
 
     /// <summary>Size and hash match: rename into place. Otherwise the partial is deleted.</summary>
