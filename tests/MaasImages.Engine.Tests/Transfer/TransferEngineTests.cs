@@ -133,6 +133,38 @@ public sealed class TransferEngineTests : IAsyncLifetime
         Assert.Null(_server.Requests[^1].Range);
     }
 
+    private void AssertPartialIsTheServedPrefix(int length)
+    {
+        var served = File.ReadAllBytes(Path.Combine(_served.Root, "images", "squashfs"));
+        Assert.Equal(served[..length], File.ReadAllBytes(Final + ".partial"));
+    }
+
+    [Fact]
+    public async Task A_corrupted_last_byte_is_caught_by_the_hash_that_runs_beside_the_reads_and_the_file_fetched_again()
+    {
+        // The last byte: hashed after the reader has finished, while earlier segments may still be in flight.
+        _server.Faults.Add("images/squashfs", Fault.CorruptByte(Size - 1));
+        var result = Assert.Single(await Run(Fast(), Item()));
+        AssertVerifiedFileOnly(Final);
+        Assert.Equal(2, result.Attempts);
+        Assert.Null(_server.Requests[^1].Range);
+    }
+
+    [Fact]
+    public async Task A_drop_in_the_middle_of_a_slot_keeps_exactly_the_bytes_received_in_order_and_the_resume_completes_them()
+    {
+        var dropAt = WriteHashStage.SlotSize * 3 + 777;
+        _server.Faults.Add("images/squashfs", Fault.DropAfter(dropAt));
+        await Assert.ThrowsAsync<DownloadFailedException>(() => Run(Fast(attempts: 1), Item()));
+        AssertPartialIsTheServedPrefix(dropAt);
+
+        _server.ResetCounters();
+        var result = Assert.Single(await Run(Fast(), Item()));
+        AssertVerifiedFileOnly(Final);
+        Assert.Equal(Size - dropAt, result.BytesDownloaded);
+        Assert.Equal($"bytes={dropAt}-", Assert.Single(_server.Requests).Range);
+    }
+
     [Fact]
     public async Task Corruption_twice_is_a_checksum_mismatch_naming_file_expected_and_actual()
     {
@@ -230,6 +262,7 @@ public sealed class TransferEngineTests : IAsyncLifetime
         AssertNothingAtFinalPath();
         var kept = new FileInfo(Final + ".partial").Length;
         Assert.Equal(Size / 2, kept);
+        AssertPartialIsTheServedPrefix(Size / 2); // every segment in flight when cancelled was written, in order
 
         _server.Faults.Clear();
         _server.ResetCounters();
