@@ -338,14 +338,14 @@ $saved = $watch.Elapsed.TotalSeconds
 $self.Refresh()
 $cores = ($self.TotalProcessorTime - $cpu).TotalSeconds / $saved
 # -Again: the same call once more in this session, on what the first one saved (a no-op).
-$again = $null
+$againSeconds = $null
 if ($Again) {
     $watch.Restart()
     $images | Save-MaasImage @save
-    $again = $watch.Elapsed.TotalSeconds
+    $againSeconds = $watch.Elapsed.TotalSeconds
 }
 if ($ResultPath) {
-    [ordered]@{ Images = @($images).Count; ImportSeconds = $import; ListSeconds = $list; SaveSeconds = $saved; Cores = $cores; AgainSeconds = $again } |
+    [ordered]@{ Images = @($images).Count; ImportSeconds = $import; ListSeconds = $list; SaveSeconds = $saved; Cores = $cores; AgainSeconds = $againSeconds } |
         ConvertTo-Json -Compress | Set-Content -LiteralPath $ResultPath
 }
 '@
