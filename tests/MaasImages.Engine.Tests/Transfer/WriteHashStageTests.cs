@@ -79,7 +79,7 @@ public sealed class WriteHashStageTests : IDisposable
         });
         // ...and the error it then gets is the disk's (ENOSPC), which the layers above turn into InsufficientDiskSpace.
         var error = await Assert.ThrowsAsync<IOException>(stage.CompleteAsync);
-        Assert.IsType<InsufficientDiskSpaceException>(MaasImages.Engine.Platform.IoFailures.Translate(error, _folder.Root));
+        Assert.IsType<MaasImages.Engine.Errors.InsufficientDiskSpaceException>(MaasImages.Engine.Platform.IoFailures.Translate(error, _folder.Root));
     }
 }
 
