@@ -61,6 +61,18 @@ public sealed class SourceMessageTests() : ServedSampleTests("maasimages-source-
     }
 
     [Fact]
+    public void A_port_nobody_listens_on_is_named()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var error = Assert.Single(Session.Run($"Get-MaasStream -Source http://127.0.0.1:{port}/stable/ -Keyring $keyring").Errors);
+        Assert.StartsWith("SourceUnreachable,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Contains($"nothing accepts connections on 127.0.0.1:{port}", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_unresolvable_host_is_named_with_the_ways_forward()
     {
         // .invalid never resolves (RFC 2606): the failure is DNS's, with no real network involved.
@@ -72,6 +84,6 @@ public sealed class SourceMessageTests() : ServedSampleTests("maasimages-source-
         Assert.Contains("offline", message, StringComparison.Ordinal);
         Assert.Contains("-Source", message, StringComparison.Ordinal);
         Assert.Contains("HTTPS_PROXY", message, StringComparison.Ordinal);
-        Assert.Contains("HTTPS_PROXY", error.ErrorDetails.RecommendedAction, StringComparison.Ordinal);
+        Assert.StartsWith(error.Exception.Message, error.ErrorDetails.Message, StringComparison.Ordinal); // the engine's text, then the way forward
     }
 }

@@ -9,8 +9,8 @@ internal static class ErrorRecords
     public static ErrorRecord From(MaasImagesException error)
     {
         var record = new ErrorRecord(error, error.ErrorId, Category(error.Kind), error.Target);
-        if (WayForward(error) is { } action)
-            record.ErrorDetails = new ErrorDetails($"{error.Message} {action}") { RecommendedAction = action };
+        // In the message itself (not only RecommendedAction, which the views print as a second copy), so logs keep it.
+        if (WayForward(error) is { } action) record.ErrorDetails = new ErrorDetails($"{error.Message} {action}");
         return record;
     }
 
