@@ -13,10 +13,11 @@ public static class ImageSaver
     /// batch per products document (a real one holds thousands): image content of a supported
     /// format only. A version with a value that cannot be a folder name is refused (UnsafePath,
     /// through <paramref name="refuse"/>) and never listed, so whatever is listed can be saved; a
-    /// document that cannot be read is refused too, and the others are still listed.
+    /// document that cannot be read is refused too, and the others are still listed. <paramref name="typos"/>,
+    /// when given, sees every value of the products documents read (see <see cref="ImageCriteria"/>).
     /// </summary>
     public static async IAsyncEnumerable<IReadOnlyList<MaasImageVersion>> SelectAsync(MaasStream stream, ImageQuery query, Action<string> log,
-        Action<MaasImagesException> refuse, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Action<MaasImagesException> refuse, [EnumeratorCancellation] CancellationToken cancellationToken, UnmatchedValueFinder? typos = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(query);
@@ -38,10 +39,11 @@ public static class ImageSaver
             IReadOnlyList<MaasImageVersion> versions;
             try
             {
-                versions = LayoutNames.KeepSafe(await StreamClient.GetImageVersionsAsync(stream, content, query, cancellationToken).ConfigureAwait(false), refuse);
+                versions = LayoutNames.KeepSafe(await StreamClient.GetImageVersionsAsync(stream, content, query, typos, cancellationToken).ConfigureAwait(false), refuse);
             }
             catch (MaasImagesException error)
             {
+                typos?.MissedDocument(); // the value may be in the document that failed: no hint
                 refuse(error);
                 continue;
             }

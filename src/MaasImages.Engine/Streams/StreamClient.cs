@@ -146,13 +146,19 @@ public static class StreamClient
     }
 
     /// <summary>The image versions of one products document that match <paramref name="query"/>.</summary>
+    public static Task<IReadOnlyList<MaasImageVersion>> GetImageVersionsAsync(MaasStream stream, MaasContent content, ImageQuery query,
+        CancellationToken cancellationToken) =>
+        GetImageVersionsAsync(stream, content, query, typos: null, cancellationToken);
+
+    /// <summary>The same, also showing <paramref name="typos"/> every value the document's products have (see <see cref="ImageCriteria"/>).</summary>
     public static async Task<IReadOnlyList<MaasImageVersion>> GetImageVersionsAsync(MaasStream stream, MaasContent content, ImageQuery query,
-        CancellationToken cancellationToken)
+        UnmatchedValueFinder? typos, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(query);
         var catalog = await ReadCatalogAsync(stream, content, cancellationToken).ConfigureAwait(false);
+        if (typos is not null) ImageCriteria.Observe(typos, catalog);
         return ImageSelector.Select(stream, catalog, query, content.IndexPosition);
     }
 

@@ -65,5 +65,8 @@ public sealed class GetMaasBootResourceCommand : AsyncPSCmdlet
             .ConfigureAwait(false);
         CompletionCatalog.Remember(resources);
         Emit(resources, enumerateCollection: true);
+        foreach (var warning in TypoWarnings.For(await UnmatchedBootResourceValues.FindAsync(folder, query, resources, cancellationToken).ConfigureAwait(false),
+                     "boot resource", $"'{folder}'"))
+            EmitWarning(warning);
     }
 }

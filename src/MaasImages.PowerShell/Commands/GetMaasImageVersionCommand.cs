@@ -109,11 +109,14 @@ public sealed class GetMaasImageVersionCommand : StreamReadingCmdlet
 
     private async Task ListAsync(MaasStream stream, CancellationToken cancellationToken)
     {
-        await foreach (var versions in ImageSaver.SelectAsync(stream, _query!, EmitVerbose, EmitError, cancellationToken).ConfigureAwait(false))
+        // A typo returns nothing: say which value matched no product of the stream, and what was meant.
+        var typos = ImageCriteria.Finder(_query!);
+        await foreach (var versions in ImageSaver.SelectAsync(stream, _query!, EmitVerbose, EmitError, cancellationToken, typos).ConfigureAwait(false))
         {
             CompletionCatalog.Remember(versions);
             // One hand-over to the pipeline thread per document, not per image.
             Emit(versions, enumerateCollection: true);
         }
+        foreach (var warning in TypoWarnings.For(typos.Unmatched(), "image", $"stream '{stream.Name}'")) EmitWarning(warning);
     }
 }

@@ -107,6 +107,9 @@ public sealed class RemoveMaasBootResourceCommand : AsyncPSCmdlet
         {
             var query = new BootResourceQuery { Os = Os ?? [], Release = Release ?? [], Arch = Arch ?? [], Subarch = Subarch ?? [],
                 Type = MyInvocation.BoundParameters.ContainsKey(nameof(Type)) ? Type : null };
+            foreach (var warning in TypoWarnings.For(await UnmatchedBootResourceValues.FindAsync(_tree!, query, [], cancellationToken).ConfigureAwait(false),
+                         "boot resource", $"'{_tree}'"))
+                EmitWarning(warning);
             await RemoveFromAsync(_tree!, query.Matches, cancellationToken).ConfigureAwait(false);
             return;
         }
