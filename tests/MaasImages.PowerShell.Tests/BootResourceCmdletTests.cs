@@ -24,7 +24,7 @@ public sealed class BootResourceCmdletTests() : ServedSampleTests("maasimages-in
         Assert.Equal(["generic", "lowlatency"], jammy.Select(r => r.Kflavor).Order());
 
         // -Release, -Arch and -Subarch complete without network.
-        foreach (var (input, expected) in new[] { ("Get-MaasBootResource x -Subarch ga-22.04-l", "ga-22.04-lowlatency"), ("Get-MaasBootResource x -Release cent", "centos70"),
+        foreach (var (input, expected) in new[] { ("Get-MaasBootResource x -Subarch hwe-22", "hwe-22.04"), ("Get-MaasBootResource x -Release cent", "centos70"),
                      ("Get-MaasBootResource x -Arch arm", "arm64"), ("Get-MaasBootResource x -Type Boot", "Bootloader") })
         {
             var completed = Session.Run("(TabExpansion2 -inputScript $text -cursorColumn $text.Length).CompletionMatches.CompletionText",

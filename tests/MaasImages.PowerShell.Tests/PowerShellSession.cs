@@ -12,11 +12,12 @@ public sealed class PowerShellSession : IDisposable
 {
     private readonly Runspace _runspace;
 
-    public PowerShellSession()
+    /// <param name="host">A host for what commands write to the user interface (e.g. <see cref="CapturingHost"/>); default: none.</param>
+    public PowerShellSession(System.Management.Automation.Host.PSHost? host = null)
     {
         var state = InitialSessionState.CreateDefault2();
         state.ImportPSModule(Path.Combine(AppContext.BaseDirectory, "MaasImages.psd1"));
-        _runspace = RunspaceFactory.CreateRunspace(state);
+        _runspace = host is null ? RunspaceFactory.CreateRunspace(state) : RunspaceFactory.CreateRunspace(host, state);
         _runspace.Open();
         _runspace.SessionStateProxy.SetVariable("keyring", SampleKeyring.PublicKey);
     }

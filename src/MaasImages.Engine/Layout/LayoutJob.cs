@@ -8,6 +8,8 @@ namespace MaasImages.Engine.Layout;
 internal interface ILayoutJob<TResult>
 {
     IReadOnlyList<DownloadItem> Downloads { get; }
+    /// <summary>What the run did, filled in by <see cref="SaveAsync"/>.</summary>
+    RunReport Report { get; }
     Task<TResult> SaveAsync(TransferEngine engine, ITransferObserver observer, CancellationToken cancellationToken);
 }
 
@@ -44,8 +46,10 @@ internal static class LayoutJob
             RefuseStaleMetadata(options, images);
             var job = plan();
             TransferEngine.EnsureFreeSpace(options.Destination, job.Downloads);
-            var result = await job.SaveAsync(new TransferEngine(options.Transfer, observer), observer, cancellationToken).ConfigureAwait(false);
+            var result = await job.SaveAsync(new TransferEngine(options.Transfer, new ReportingObserver(observer, job.Report)), observer, cancellationToken)
+                .ConfigureAwait(false);
             if (options.Layout == SaveLayout.Rack) RackMetadataDates.Record(options.Destination, images, options.Force);
+            observer.OnSummary(job.Report.ToString());
             return result;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException && IoFailures.Translate(e, options.Destination) is not null)
@@ -53,4 +57,22 @@ internal static class LayoutJob
             throw IoFailures.Translate(e, options.Destination)!;
         }
     }
+}
+
+/// <summary>Passes everything on, and counts each fetched file into the run's report.</summary>
+internal sealed class ReportingObserver(ITransferObserver inner, RunReport report) : ITransferObserver
+{
+    public void OnProgress(TransferSnapshot snapshot) => inner.OnProgress(snapshot);
+
+    public void OnFileCompleted(FileResult result)
+    {
+        report.Fetched(result);
+        inner.OnFileCompleted(result);
+    }
+
+    public void OnMessage(string message) => inner.OnMessage(message);
+    public void OnWarning(string message) => inner.OnWarning(message);
+    public void OnFailed(Errors.MaasImagesException failure) => inner.OnFailed(failure);
+    public void OnSummary(string line) => inner.OnSummary(line);
+    public void OnPartialsKept(int files, long bytes) => inner.OnPartialsKept(files, bytes);
 }

@@ -35,6 +35,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         _kind = kind;
         _root = options.Destination;
         _images = images.DistinctBy(i => (i.ProductName, i.VersionName)).ToList();
+        Report = new RunReport(SaveLayout.Mirror, kind) { Selected = _images.Count };
         // Before anything is fetched: one stream per root, and never older metadata than saved.
         _stream = MirrorMetadata.SingleStream(_root, _images, options.Force);
         if (_stream is not null)
@@ -65,6 +66,8 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
 
     public IReadOnlyList<DownloadItem> Downloads => _downloads;
 
+    public RunReport Report { get; }
+
     /// <summary>UnsafeDestination when a folder on the way to <paramref name="relative"/> is a symbolic link: the file would land outside.</summary>
     private void EnsureNoLinkOnTheWay(string relative)
     {
@@ -85,11 +88,15 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     {
         var unique = _files.Select(f => f.File).DistinctBy(f => f.Path, StringComparer.Ordinal).ToList();
         var fetch = _downloads.DistinctBy(d => d.Destination, StringComparer.Ordinal).ToList();
-        return new SavePlanSummary(unique.Count, fetch.Count, fetch.Sum(d => d.Size), unique.Count - fetch.Count,
+        var fetching = fetch.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+        var saved = _state.Values.Where(r => r.Product is not null && r.Version is not null)
+            .ToLookup(r => r.Product!, r => r.Version!, StringComparer.Ordinal);
+        var summary = new SavePlanSummary(unique.Count, fetch.Count, fetch.Sum(d => d.Size), unique.Count - fetch.Count,
             unique.Sum(f => f.Size) - fetch.Sum(d => d.Size), fetch.Count == 0 && _toVerify.Count == 0)
         {
-            FilesToVerify = _toVerify.DistinctBy(v => v.Destination, StringComparer.Ordinal).Count(),
+            Items = PlannedChanges.Of(_images, saved, image => image.Files.Any(f => fetching.Contains(f.Path))),
         };
+        return PlannedChanges.WithFetches(summary, fetch, _toVerify.DistinctBy(v => v.Destination, StringComparer.Ordinal).ToList());
     }
 
     public async Task<IReadOnlyList<MaasSavedImage>> SaveAsync(TransferEngine engine, ITransferObserver observer, CancellationToken cancellationToken)
@@ -113,6 +120,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
             // The images that did download are laid out; a failed one's files are not recorded as
             // verified, and -Prune keeps every version of it the stream still lists.
             failedPaths = ProductPaths(_images.Where(failures.Contains));
+            Report.Failed = failures.Count;
             _images.RemoveAll(failures.Contains);
             _files.RemoveAll(f => failures.Contains(f.Image));
             if (_images.Count == 0)
@@ -128,12 +136,24 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         else if (_options.KeepVersions > 0) log("Not applying -KeepVersions: some items could not be saved, so their older versions stay.");
         SaveState();
 
+        // A path several images share (the squashfs of ga and hwe kernels) counts once, for the first
+        // of them: the outputs' BytesDownloaded add up to what the server sent.
         var downloaded = fetched.ToDictionary(r => r.Item.Destination, r => r.BytesDownloaded, StringComparer.Ordinal);
+        var counted = new HashSet<string>(StringComparer.Ordinal);
         return _images.Select(image =>
         {
             var mine = _files.Where(f => f.Image == image).Select(f => f.File).ToList();
-            long bytes = mine.Sum(f => downloaded.GetValueOrDefault(LocalPath(f.Path)));
-            long reused = mine.Where(f => !downloaded.ContainsKey(LocalPath(f.Path))).Sum(f => f.Size);
+            long bytes = 0, reused = 0;
+            foreach (var file in mine.Where(f => counted.Add(f.Path)))
+            {
+                if (downloaded.TryGetValue(LocalPath(file.Path), out var fetchedBytes)) bytes += fetchedBytes;
+                else
+                {
+                    reused += file.Size;
+                    Report.FilesReused++;
+                    Report.BytesReused += file.Size;
+                }
+            }
             return new MaasSavedImage(image, SaveLayout.Mirror, _root, mine.Select(f => LocalPath(f.Path)).ToList(), bytes, reused);
         }).ToList();
     }
@@ -217,6 +237,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         if (NoFollow.FindLinkBelow(_root, local) is not null) return; // never delete through a link
         if (File.Exists(local) || NoFollow.IsLink(local)) File.Delete(local);
         _state.Remove(path);
+        Report.Pruned++;
         log(message);
         for (var dir = Path.GetDirectoryName(local); dir is not null && dir.Length > _root.Length && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any(); dir = Path.GetDirectoryName(dir))
             Directory.Delete(dir);

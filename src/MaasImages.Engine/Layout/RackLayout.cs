@@ -63,6 +63,8 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
 
     public IReadOnlyList<DownloadItem> Downloads => _downloads;
 
+    public RunReport Report { get; } = new(SaveLayout.Rack, MaasContentKind.Images) { PrunedNoun = "image" };
+
     /// <summary>The maas.meta this run writes (planned before anything is fetched).</summary>
     internal byte[] PlannedMeta => _newMeta.ToBytes();
 
@@ -97,11 +99,15 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     public SavePlanSummary Summary()
     {
         var unique = _placements.Select(p => p.File).DistinctBy(f => f.Sha256, StringComparer.Ordinal).ToList();
-        return new SavePlanSummary(unique.Count, _downloads.Count, _downloads.Sum(d => d.Size),
-            _reused.Count + _toVerify.Count, unique.Where(f => !_downloads.Any(d => d.Sha256 == f.Sha256)).Sum(f => f.Size), NothingChanged)
+        var fetching = _downloads.Select(d => d.Sha256).ToHashSet(StringComparer.Ordinal);
+        var saved = _currentMeta.ImageEntries().Select(e => (Product: MaasMeta.ProductOf(e.Entry), Version: MaasMeta.VersionOf(e.Entry)))
+            .Where(e => e.Product is not null && e.Version is not null).ToLookup(e => e.Product!, e => e.Version!, StringComparer.Ordinal);
+        var summary = new SavePlanSummary(unique.Count, _downloads.Count, _downloads.Sum(d => d.Size),
+            _reused.Count + _toVerify.Count, unique.Where(f => !fetching.Contains(f.Sha256)).Sum(f => f.Size), NothingChanged)
         {
-            FilesToVerify = _toVerify.Count,
+            Items = PlannedChanges.Of(_images, saved, image => RackPlacement.Files(image).Any(f => fetching.Contains(f.Sha256))),
         };
+        return PlannedChanges.WithFetches(summary, _downloads, _toVerify);
     }
 
     public async Task<IReadOnlyList<MaasSavedImage>> SaveAsync(TransferEngine engine, ITransferObserver observer, CancellationToken cancellationToken)
@@ -117,6 +123,7 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         foreach (var verified in _toVerify.Where(v => !_downloads.Contains(v))) _reused.Add(verified.Sha256);
         _toVerify.Clear();
         var nothingChanged = NothingChanged;
+        Report.Selected = _images.Count;
         var failures = new FailedItems(observer);
         var fetched = await engine.RunAsync(_downloads,
             (item, error) => failures.Fail(_placements.Where(p => p.File.Sha256 == item.Sha256).Select(p => p.Image).Distinct(), error),
@@ -127,6 +134,7 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
             // Lay out what did download; a failed image keeps its previous version, if any, also
             // with -Prune (which still drops the images not selected).
             _failed.AddRange(_images.Where(failures.Contains));
+            Report.Failed = _failed.Count;
             _images.RemoveAll(failures.Contains);
             _placements.RemoveAll(p => failures.Contains(p.Image));
             if (_images.Count == 0)
@@ -150,7 +158,12 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
             snapshot = BuildSnapshot(observer.OnWarning);
             RackSnapshots.SwitchCurrent(_root, snapshot);
             log($"'{CurrentName}' now points to {Path.GetFileName(snapshot)}.");
-            foreach (var dropped in Dropped()) log($"Pruned {dropped}.");
+            Report.SnapshotMade = Path.GetFileName(snapshot);
+            foreach (var dropped in Dropped())
+            {
+                log($"Pruned {dropped}.");
+                Report.Pruned++;
+            }
         }
         RackSnapshots.CleanUp(_root, snapshot, log, _options.KeepSnapshots, _currentSnapshot, observer.OnWarning, FailedContent());
         return Results(snapshot, fetched);
@@ -255,6 +268,11 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         }
     }
 
+    /// <remarks>
+    /// A file several images share (the squashfs of ga and hwe kernels) counts once, for the first of
+    /// them: the outputs' BytesDownloaded add up to what the server sent, their BytesReused to what
+    /// was already here.
+    /// </remarks>
     private List<MaasSavedImage> Results(string snapshot, IReadOnlyList<FileResult> fetched)
     {
         var downloadedBySha = fetched.ToDictionary(r => r.Item.Sha256, r => r.BytesDownloaded, StringComparer.Ordinal);
@@ -266,8 +284,14 @@ internal sealed class RackLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
             long downloaded = 0, reused = 0;
             foreach (var file in mine.Select(p => p.File).DistinctBy(f => f.Sha256, StringComparer.Ordinal))
             {
-                if (downloadedBySha.TryGetValue(file.Sha256, out var bytes) && counted.Add(file.Sha256)) downloaded += bytes;
-                else if (!downloadedBySha.ContainsKey(file.Sha256)) reused += file.Size;
+                if (!counted.Add(file.Sha256)) continue;
+                if (downloadedBySha.TryGetValue(file.Sha256, out var bytes)) downloaded += bytes;
+                else
+                {
+                    reused += file.Size;
+                    Report.FilesReused++;
+                    Report.BytesReused += file.Size;
+                }
             }
             results.Add(new MaasSavedImage(image, SaveLayout.Rack, snapshot,
                 mine.Select(p => Path.Combine(snapshot, p.RelativePath)).ToList(), downloaded, reused));

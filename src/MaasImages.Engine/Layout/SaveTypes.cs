@@ -36,6 +36,16 @@ public sealed record SavePlanSummary(int Files, int FilesToFetch, long BytesToFe
 {
     /// <summary>-Force: files present that are hashed (once, during the save) before they are reused.</summary>
     public int FilesToVerify { get; init; }
+    /// <summary>-Force: the bytes of <see cref="FilesToVerify"/>.</summary>
+    public long BytesToVerify { get; init; }
+    /// <summary>Files to fetch of which an earlier run left a partial file: resumed, not fetched from zero.</summary>
+    public int FilesToResume { get; init; }
+    /// <summary>What those partial files already hold (part of <see cref="BytesToFetch"/>, which counts whole files).</summary>
+    public long BytesAlreadyHere { get; init; }
+    /// <summary>Each image or bootloader of the run: new, updated or unchanged.</summary>
+    public IReadOnlyList<PlannedItem> Items { get; init; } = [];
+    /// <summary>The files to fetch, each once.</summary>
+    public IReadOnlyList<Transfer.DownloadItem> Fetches { get; init; } = [];
 }
 
 /// <summary>One image as saved: where its files are and what it cost.</summary>

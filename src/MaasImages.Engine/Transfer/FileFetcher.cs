@@ -52,14 +52,40 @@ internal sealed class FileFetcher
     }
 
     public static string PartialPath(string destination) => destination + ".partial";
+
+    /// <summary>
+    /// Bytes of <paramref name="item"/> a partial file of an earlier run holds that a fetch would
+    /// keep (its sidecar names the same content and it is not too long); 0 when there is none.
+    /// </summary>
+    public static long ResumableLength(DownloadItem item)
+    {
+        try
+        {
+            var partial = new FileInfo(PartialPath(item.Destination));
+            if (!partial.Exists || partial.LinkTarget is not null || partial.Length > item.Size) return 0;
+            var state = ReadSidecar(SidecarPath(item.Destination));
+            return state is not null && string.Equals(state.Sha256, item.Sha256, StringComparison.OrdinalIgnoreCase) ? partial.Length : 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0; // only a figure for reports: the fetch itself decides, and reports a real failure
+        }
+    }
     private static string SidecarPath(string destination) => destination + ".partial.json";
 
-    /// <summary>Fetch and verify; returns how many bytes crossed the network (or were copied).</summary>
+    /// <summary>Fetch and verify; returns how many bytes crossed the network (or were copied) in all attempts.</summary>
     public async Task<FileResult> FetchAsync(DownloadItem item, Action<long> onBytes, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         Directory.CreateDirectory(Path.GetDirectoryName(item.Destination)!);
+        // Every byte received counts, also those of an attempt that failed or was restarted: the
+        // sum is what the server sent (what a partial already held is not).
         long transferred = 0;
+        void Count(long n)
+        {
+            transferred += n;
+            onBytes(n);
+        }
         int attempts = 0;
         bool restartedAfterMismatch = false;
         while (true)
@@ -69,7 +95,7 @@ internal sealed class FileFetcher
                 await _retry.ExecuteAsync(async token =>
                 {
                     attempts++;
-                    transferred += await AttemptAsync(item, onBytes, token).ConfigureAwait(false);
+                    await AttemptAsync(item, Count, token).ConfigureAwait(false);
                 }, cancellationToken).ConfigureAwait(false);
                 return new FileResult(item, transferred, Reused: false, watch.Elapsed, attempts);
             }

@@ -65,6 +65,7 @@ public sealed class TransferEngine
         var placer = new FilePlacer(_observer.OnWarning);
         var progress = new ProgressTracker(groups.Sum(g => g.Key.Size), groups.Count);
         using var ticker = new Timer(_ => ReportQuietly(progress, completed: false), null, ProgressInterval, ProgressInterval);
+        var finished = new ConcurrentDictionary<DownloadItem, byte>();
         try
         {
             await Parallel.ForEachAsync(groups,
@@ -72,7 +73,7 @@ public sealed class TransferEngine
                 async (group, token) =>
                 {
                     var item = group.Key;
-                    progress.Start(item);
+                    progress.Start(item, FileFetcher.ResumableLength(item));
                     FileResult result;
                     try
                     {
@@ -80,15 +81,25 @@ public sealed class TransferEngine
                     }
                     catch (MaasImagesException failure) when (onFailed is not null && IsFileFailure(failure))
                     {
+                        finished.TryAdd(item, 0);
                         progress.Finish(item);
                         foreach (var failed in group) onFailed(failed, failure);
                         return;
                     }
                     foreach (var duplicate in group.Skip(1)) placer.Place(item.Destination, duplicate.Destination);
+                    finished.TryAdd(item, 0);
                     progress.Finish(item);
                     results.Add(result);
                     _observer.OnFileCompleted(result);
                 }).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: what the unfinished downloads wrote stays as partial files for the next run.
+            var kept = groups.Where(g => !finished.ContainsKey(g.Key)).Select(g => new FileInfo(FileFetcher.PartialPath(g.Key.Destination)))
+                .Where(f => f.Exists && f.Length > 0).ToList();
+            if (kept.Count > 0) _observer.OnPartialsKept(kept.Count, kept.Sum(f => f.Length));
+            throw;
         }
         finally
         {
@@ -125,20 +136,33 @@ public sealed class TransferEngine
             .GroupBy(i => i.Sha256.ToLowerInvariant())
             .Select(g => g.GroupBy(_ => g.First()).Single());
 
-    /// <summary>Counts bytes from several fetches and turns them into snapshots with a smoothed speed (<see cref="SpeedEstimate"/>).</summary>
-    private sealed class ProgressTracker(long total, int files)
+    /// <summary>
+    /// Counts bytes from several fetches and turns them into snapshots with a smoothed speed
+    /// (<see cref="SpeedEstimate"/>) of the bytes that cross the network only: what a resumed
+    /// partial already held counts as done, never as speed.
+    /// </summary>
+    internal sealed class ProgressTracker(long total, int files, Func<TimeSpan>? clock = null)
     {
         private readonly ConcurrentDictionary<DownloadItem, long> _active = new();
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly Func<TimeSpan> _clock = clock ?? StartClock();
         private readonly object _gate = new();
-        private long _done;
+        /// <summary>Bytes received from the network.</summary>
+        private long _received;
+        /// <summary>Bytes done without crossing the network: partials resumed, the rest of a file finished.</summary>
+        private long _credited;
         private int _filesDone;
         private SpeedEstimate _speed;
 
-        public void Start(DownloadItem item) => _active[item] = 0;
+        /// <param name="resumable">What a partial of an earlier run already holds of the file.</param>
+        public void Start(DownloadItem item, long resumable = 0)
+        {
+            _active[item] = resumable;
+            Interlocked.Add(ref _credited, resumable);
+        }
+
         public void Add(DownloadItem item, long bytes)
         {
-            Interlocked.Add(ref _done, bytes);
+            Interlocked.Add(ref _received, bytes);
             _active.AddOrUpdate(item, bytes, (_, v) => v + bytes);
         }
 
@@ -146,16 +170,23 @@ public sealed class TransferEngine
         {
             // A resumed or reused file counts as fully done; a restarted one may have counted more.
             var counted = _active.TryRemove(item, out var v) ? v : 0;
-            Interlocked.Add(ref _done, item.Size - counted);
+            Interlocked.Add(ref _credited, item.Size - counted);
             Interlocked.Increment(ref _filesDone);
+        }
+
+        private static Func<TimeSpan> StartClock()
+        {
+            var watch = Stopwatch.StartNew();
+            return () => watch.Elapsed;
         }
 
         public TransferSnapshot Snapshot(bool completed)
         {
             lock (_gate)
             {
-                var done = Math.Clamp(Interlocked.Read(ref _done), 0, Math.Max(0, total));
-                _speed = _speed.Next(done, _clock.Elapsed);
+                var received = Interlocked.Read(ref _received);
+                var done = Math.Clamp(received + Interlocked.Read(ref _credited), 0, Math.Max(0, total));
+                _speed = _speed.Next(received, _clock());
                 var active = _active.Select(kv => new ActiveFile(kv.Key.Name, kv.Value, kv.Key.Size)).OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
                 return new TransferSnapshot(done, total, _filesDone, files, _speed.BytesPerSecond, _speed.Remaining(done, total), active, completed);
             }

@@ -42,7 +42,15 @@ public sealed record TransferSnapshot(
 public sealed record ActiveFile(string Name, long BytesDone, long Size);
 
 /// <summary>What happened to one unique file.</summary>
-public sealed record FileResult(DownloadItem Item, long BytesDownloaded, bool Reused, TimeSpan Elapsed, int Attempts);
+/// <param name="BytesDownloaded">Bytes received in all attempts (a restarted attempt's too): what the server sent.</param>
+public sealed record FileResult(DownloadItem Item, long BytesDownloaded, bool Reused, TimeSpan Elapsed, int Attempts)
+{
+    /// <summary>Bytes a partial file of an earlier run already held and this run kept (0 unless resumed).</summary>
+    public long BytesResumed => Reused ? 0 : Math.Max(0, Item.Size - BytesDownloaded);
+
+    /// <summary>An earlier run's partial file was continued rather than fetched again.</summary>
+    public bool Resumed => BytesResumed > 0;
+}
 
 /// <summary>How the engine tells the outside world what it does (it never writes to a console).</summary>
 public interface ITransferObserver
@@ -59,6 +67,20 @@ public interface ITransferObserver
     /// (The cmdlets' observer turns it into a non-terminating error; by default it is only left out.)
     /// </summary>
     void OnFailed(Errors.MaasImagesException failure)
+    {
+    }
+
+    /// <summary>The one line that ends a save or install: what it fetched, resumed, reused and pruned, and the snapshot it made.</summary>
+    void OnSummary(string line)
+    {
+    }
+
+    /// <summary>
+    /// The run was cancelled (Ctrl+C) while <paramref name="files"/> downloads were under way: their
+    /// partial files (<paramref name="bytes"/> in all) are kept and the next run resumes them. Called
+    /// after the cancellation, so it cannot write to a pipeline: remember it.
+    /// </summary>
+    void OnPartialsKept(int files, long bytes)
     {
     }
 }

@@ -27,8 +27,11 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
     private const string SourceLiteralPathSet = "SourceLiteralPath";
 
     private string? _destination;
+    private TransferProgress? _observer;
 
     protected override string? IoFailureTarget => _destination;
+
+    protected override string? TakeStoppedNote() => _observer?.TakePartialsKeptNote();
 
     /// <summary>Streams from Get-MaasStream.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = StreamPathSet)]
@@ -179,16 +182,15 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
         };
         // -WhatIf: the plan only reads the destination. Engine errors end the command with their ids.
         var plan = BootloaderInstaller.Plan(bootloaders, options);
-        var names = string.Join(", ", bootloaders.Select(b => $"{b.Os} {BootloaderSelection.TypeOf(b)}/{b.Arch}"));
-        var description = plan.NothingChanged
-            ? $"Install {Engine.Formatting.Counted.Of(bootloaders.Count, "bootloader")} ({Layout}: {names}): everything is already there"
-            : string.Format(CultureInfo.InvariantCulture, "Install {0} ({1}: {2}): fetch {3} of {4}, {5}; reuse {6}",
-                Engine.Formatting.Counted.Of(bootloaders.Count, "bootloader"), Layout, names, plan.FilesToFetch, Engine.Formatting.Counted.Of(plan.Files, "archive"), ByteSize.Format(plan.BytesToFetch), plan.FilesReused)
-              + (plan.FilesToVerify > 0 ? $" after hashing {plan.FilesToVerify} of them (-Force)" : string.Empty);
-        if (!await ShouldProcessAsync(_destination!, description).ConfigureAwait(false)) return;
+        var description = SavePlanText.Describe(plan, bootloaders: true, bootloaders.Count, Layout, _destination!);
+        if (!await ShouldProcessAsync(description, description + Environment.NewLine + "Install them?", "Install-MaasBootloader").ConfigureAwait(false))
+        {
+            if (IsWhatIf) foreach (var line in SavePlanText.Fetches(plan)) EmitVerbose(line);
+            return;
+        }
 
-        var observer = new TransferProgress("Installing MAAS bootloaders", EmitProgress, EmitVerbose, EmitWarning, EmitErrorAndWait);
-        var installed = await BootloaderInstaller.InstallAsync(bootloaders, options, observer, cancellationToken).ConfigureAwait(false);
+        _observer = new TransferProgress("Installing MAAS bootloaders", EmitProgress, EmitVerbose, EmitWarning, EmitErrorAndWait, EmitInformation);
+        var installed = await BootloaderInstaller.InstallAsync(bootloaders, options, _observer, cancellationToken).ConfigureAwait(false);
         if (PassThru.IsPresent) Emit(installed, enumerateCollection: true);
     }
 }

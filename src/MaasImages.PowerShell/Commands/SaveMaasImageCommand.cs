@@ -96,8 +96,11 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
     public PSCredential? ProxyCredential { get; set; }
 
     private string? _destination;
+    private TransferProgress? _observer;
 
     protected override string? IoFailureTarget => _destination;
+
+    protected override string? TakeStoppedNote() => _observer?.TakePartialsKeptNote();
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
@@ -135,15 +138,15 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
         {
             // -WhatIf: the plan only reads the destination.
             var plan = ImageSaver.Plan(_images, options);
-            var description = plan.NothingChanged
-                ? $"Save {Engine.Formatting.Counted.Of(_images.Count, "image version")} ({Layout}): everything is already there, nothing to fetch"
-                : string.Format(CultureInfo.InvariantCulture, "Save {0} ({1}): fetch {2} of {3}, {4} ({5:N0} bytes); reuse {6}, {7}",
-                    Engine.Formatting.Counted.Of(_images.Count, "image version"), Layout, plan.FilesToFetch, Engine.Formatting.Counted.Of(plan.Files, "file"), ByteSize.Format(plan.BytesToFetch), plan.BytesToFetch, Engine.Formatting.Counted.Of(plan.FilesReused, "file"), ByteSize.Format(plan.BytesReused))
-                  + (plan.FilesToVerify > 0 ? $" after hashing {plan.FilesToVerify} of them (-Force)" : string.Empty);
-            if (!await ShouldProcessAsync(_destination!, description).ConfigureAwait(false)) return;
+            var description = SavePlanText.Describe(plan, bootloaders: false, _images.Count, Layout, _destination!);
+            if (!await ShouldProcessAsync(description, description + Environment.NewLine + "Save them?", "Save-MaasImage").ConfigureAwait(false))
+            {
+                if (IsWhatIf) foreach (var line in SavePlanText.Fetches(plan)) EmitVerbose(line);
+                return;
+            }
 
-            var observer = new TransferProgress("Saving MAAS images", EmitProgress, EmitVerbose, EmitWarning, EmitErrorAndWait);
-            var saved = await ImageSaver.SaveAsync(_images, options, observer, cancellationToken).ConfigureAwait(false);
+            _observer = new TransferProgress("Saving MAAS images", EmitProgress, EmitVerbose, EmitWarning, EmitErrorAndWait, EmitInformation);
+            var saved = await ImageSaver.SaveAsync(_images, options, _observer, cancellationToken).ConfigureAwait(false);
             if (PassThru.IsPresent) Emit(saved, enumerateCollection: true);
         }
     }

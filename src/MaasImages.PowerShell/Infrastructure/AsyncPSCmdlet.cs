@@ -52,6 +52,14 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
     protected void EmitVerbose(string message) => OnPipeline(() => WriteVerbose(message));
     protected void EmitWarning(string message) => OnPipeline(() => WriteWarning(message));
     protected void EmitProgress(ProgressRecord record) => OnPipeline(() => WriteProgress(record));
+    /// <summary>WriteInformation from any thread, tagged with the module's name.</summary>
+    protected void EmitInformation(string message) => OnPipeline(() => WriteInformation(message, ["MaasImages"]));
+
+    /// <summary>
+    /// A note to show once the command was stopped (Ctrl+C), e.g. that partial downloads were kept;
+    /// null for none. A stopped pipeline takes no more records, so it goes to the host.
+    /// </summary>
+    protected virtual string? TakeStoppedNote() => null;
 
     /// <summary>
     /// WriteError from any thread, returning once the pipeline thread has written it. Under
@@ -82,18 +90,33 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>ShouldProcess from any thread; the answer comes from the pipeline thread.</summary>
-    protected async Task<bool> ShouldProcessAsync(string target, string action)
+    protected Task<bool> ShouldProcessAsync(string target, string action) => AskAsync(() => ShouldProcess(target, action));
+
+    /// <summary>
+    /// ShouldProcess with the whole text: -WhatIf and -Verbose show <paramref name="description"/>
+    /// as it is (several lines), -Confirm asks with <paramref name="question"/>.
+    /// </summary>
+    protected Task<bool> ShouldProcessAsync(string description, string question, string caption) =>
+        AskAsync(() => ShouldProcess(description, question, caption));
+
+    private async Task<bool> AskAsync(Func<bool> ask)
     {
         var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         // Stopping drops queued work: the question is then never asked, so do not wait for it.
         using var registration = _cancellation.Token.Register(() => answer.TrySetCanceled(_cancellation.Token));
         OnPipeline(() =>
         {
-            try { answer.TrySetResult(ShouldProcess(target, action)); }
+            try { answer.TrySetResult(ask()); }
             catch (Exception e) { answer.TrySetException(e); throw; }
         });
         return await answer.Task.ConfigureAwait(false);
     }
+
+    /// <summary>Whether -WhatIf is in effect (the parameter, or $WhatIfPreference).</summary>
+    protected bool IsWhatIf =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound) ? bound is SwitchParameter { IsPresent: true } : _whatIfPreference;
+
+    private bool _whatIfPreference;
 
     private void OnPipeline(Action action, Action? onDropped = null)
     {
@@ -122,9 +145,25 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>The stopped note on the host, once; a host without a user interface (or one that fails) shows nothing.</summary>
+    private void ShowStoppedNote()
+    {
+        if (TakeStoppedNote() is not { } note) return;
+        try
+        {
+            Host?.UI?.WriteWarningLine(note);
+        }
+#pragma warning disable CA1031 // a note must never turn a stop into a crash
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
     private void Run(Func<CancellationToken, Task> work)
     {
         _pipelineThreadId = Environment.CurrentManagedThreadId;
+        _whatIfPreference = GetVariableValue("WhatIfPreference") is SwitchParameter { IsPresent: true } or true;
         using var pending = new BlockingCollection<Action>();
         _pending = pending;
         // The work starts here, on the pipeline thread, so its synchronous prologue may use
@@ -157,6 +196,7 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
         {
+            ShowStoppedNote();
             throw new PipelineStoppedException();
         }
         catch (MaasImagesException error)

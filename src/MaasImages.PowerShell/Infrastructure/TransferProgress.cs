@@ -13,8 +13,13 @@ namespace MaasImages.PowerShell.Infrastructure;
 /// pipeline thread (AsyncPSCmdlet's Emit* do).
 /// </summary>
 internal sealed class TransferProgress(string activity, Action<ProgressRecord> progress, Action<string> verbose, Action<string> warning,
-    Action<ErrorRecord> error) : ITransferObserver
+    Action<ErrorRecord> error, Action<string>? information = null) : ITransferObserver
 {
+    private string? _partialsKept;
+
+    /// <summary>Said once after Ctrl+C when downloads were cut short: their partial files stay and the next run resumes them.</summary>
+    public string? TakePartialsKeptNote() => Interlocked.Exchange(ref _partialsKept, null);
+
     private const int OverallActivityId = 1;
     private readonly ConcurrentDictionary<string, int> _childIds = new(StringComparer.Ordinal);
     private int _nextChildId = OverallActivityId + 1;
@@ -51,9 +56,29 @@ internal sealed class TransferProgress(string activity, Action<ProgressRecord> p
         foreach (var record in records) progress(record);
     }
 
-    public void OnFileCompleted(FileResult result) =>
-        verbose(string.Format(CultureInfo.InvariantCulture, "{0}: {1} ({2:N0} bytes) fetched in {3:0.0} s, {4}, sha256 verified",
-            result.Item.Name, ByteSize.Format(result.Item.Size), result.BytesDownloaded, result.Elapsed.TotalSeconds, Engine.Formatting.Counted.Of(result.Attempts, "attempt")));
+    public void OnFileCompleted(FileResult result)
+    {
+        // What crossed the network now, next to the file's size: a resumed file was partly here already.
+        var what = result.Resumed
+            ? $"{ByteSize.Format(result.Item.Size)}, of which {ByteSize.Format(result.BytesDownloaded)} fetched now (resumed)"
+            : result.BytesDownloaded > result.Item.Size
+                ? $"{ByteSize.Format(result.Item.Size)} fetched ({ByteSize.Format(result.BytesDownloaded)} sent in all: some bytes came twice)"
+                : $"{ByteSize.Format(result.Item.Size)} fetched";
+        verbose(string.Format(CultureInfo.InvariantCulture, "{0}: {1} in {2:0.0} s, {3}, sha256 verified",
+            result.Item.Name, what, result.Elapsed.TotalSeconds, Counted.Of(result.Attempts, "attempt")));
+    }
+
+    /// <summary>The line that ends the run: on the Verbose stream and on the Information stream (for logs).</summary>
+    public void OnSummary(string line)
+    {
+        verbose(line);
+        information?.Invoke(line);
+    }
+
+    public void OnPartialsKept(int files, long bytes) =>
+        _partialsKept = files == 1
+            ? $"Stopped: the partial download ({ByteSize.Format(bytes)}) is kept; the next run resumes it."
+            : $"Stopped: {files} partial downloads ({ByteSize.Format(bytes)}) are kept; the next run resumes them.";
 
     public void OnMessage(string message) => verbose(message);
 

@@ -65,6 +65,8 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
 
     public IReadOnlyList<DownloadItem> Downloads => _downloads;
 
+    public RunReport Report { get; } = new(SaveLayout.Rack, MaasContentKind.Bootloaders) { PrunedNoun = "bootloader" };
+
     /// <summary>The maas.meta this run writes (planned before anything is fetched).</summary>
     internal byte[] PlannedMeta => _newMeta.ToBytes();
 
@@ -108,7 +110,14 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         var archives = _products.SelectMany(BootloaderSelection.Archives).DistinctBy(a => a.Sha256, StringComparer.Ordinal).ToList();
         var fetch = archives.Where(a => _downloads.Any(d => d.Sha256 == a.Sha256)).ToList();
         var reused = archives.Except(fetch).ToList();
-        return new SavePlanSummary(archives.Count, fetch.Count, fetch.Sum(a => a.Size), reused.Count, reused.Sum(a => a.Size), NothingChanged);
+        var fetching = fetch.Select(a => a.Sha256).ToHashSet(StringComparer.Ordinal);
+        var saved = _currentMeta.BootloaderEntries().Select(e => (Product: MaasMeta.ProductOf(e.Entry), Version: MaasMeta.VersionOf(e.Entry)))
+            .Where(e => e.Product is not null && e.Version is not null).ToLookup(e => e.Product!, e => e.Version!, StringComparer.Ordinal);
+        var summary = new SavePlanSummary(archives.Count, fetch.Count, fetch.Sum(a => a.Size), reused.Count, reused.Sum(a => a.Size), NothingChanged)
+        {
+            Items = PlannedChanges.Of(_products, saved, product => BootloaderSelection.Archives(product).Any(a => fetching.Contains(a.Sha256))),
+        };
+        return PlannedChanges.WithFetches(summary, _downloads.DistinctBy(d => d.Sha256, StringComparer.Ordinal).ToList(), _toVerify);
     }
 
     public async Task<IReadOnlyList<MaasBootloader>> SaveAsync(TransferEngine engine, ITransferObserver observer, CancellationToken cancellationToken)
@@ -121,8 +130,9 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
             _downloads.Add(wrong);
         }
         var nothingChanged = NothingChanged;
+        Report.Selected = _products.Count;
         var failures = new FailedItems(observer);
-        await engine.RunAsync(_downloads, (item, error) => failures.Fail(UsersOf(item.Sha256), error), cancellationToken).ConfigureAwait(false);
+        var fetched = await engine.RunAsync(_downloads, (item, error) => failures.Fail(UsersOf(item.Sha256), error), cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         if (!DropFailed(failures, observer)) return [];
         RemoveInterruptedExtractions();
@@ -154,6 +164,13 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
             snapshot = RackSnapshots.Build(_root, _currentSnapshot, observer.OnWarning, draft => Fill(draft, observer.OnMessage, observer.OnWarning), _options.CopyInsteadOfLinking);
             RackSnapshots.SwitchCurrent(_root, snapshot);
             observer.OnMessage($"'{RackSnapshots.CurrentName}' now points to {Path.GetFileName(snapshot)}.");
+            Report.SnapshotMade = Path.GetFileName(snapshot);
+        }
+        var fetchedShas = fetched.Select(f => f.Item.Sha256).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var archive in _products.SelectMany(BootloaderSelection.Archives).DistinctBy(a => a.Sha256, StringComparer.Ordinal).Where(a => !fetchedShas.Contains(a.Sha256)))
+        {
+            Report.FilesReused++;
+            Report.BytesReused += archive.Size;
         }
         // What failed bootloaders did fetch (an archive, or the members of their other archive) stays for the next run.
         RackSnapshots.CleanUp(_root, snapshot, observer.OnMessage, _options.KeepSnapshots, _currentSnapshot, observer.OnWarning,
@@ -198,6 +215,7 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
     private bool DropFailed(FailedItems failures, ITransferObserver observer)
     {
         if (failures.Count == 0) return true;
+        Report.Failed = failures.Count;
         _products.RemoveAll(failures.Contains);
         _toExtract.RemoveAll(e => failures.Contains(e.Product));
         if (_products.Count == 0)
@@ -219,6 +237,7 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
             var type = Path.GetDirectoryName(folder)!;
             if (Path.GetFileName(Path.GetDirectoryName(type)) == "bootloader" && !Directory.EnumerateFileSystemEntries(type).Any()) Directory.Delete(type);
             log($"Pruned {pruned}: not selected by this run.");
+            Report.Pruned++;
         }
         foreach (var product in _products)
         {
