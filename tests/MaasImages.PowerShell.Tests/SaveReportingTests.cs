@@ -127,7 +127,7 @@ public sealed class SaveReportingTests() : ServedSampleTests("maasimages-report-
         var sent = FileBytesSent;
         var squashfs = Assert.Single(ps.Streams.Verbose, v => v.Message.StartsWith("noble/amd64/20250718/squashfs: ", StringComparison.Ordinal)).Message;
         Assert.Matches(@"^noble/amd64/20250718/squashfs: 48\.1 KiB, of which 28\.6 KiB fetched now \(resumed\) in [\d.]+ s, 1 attempt, sha256 verified$", squashfs);
-        Assert.Contains($"fetched 1 file, {Engine.Streams.ByteSize.Format(sent)} (1 file resumed: 19.5 KiB of it was already here)",
+        Assert.Contains($"fetched 1 file, {Engine.Formatting.ByteSize.Format(sent)} (1 file resumed: 19.5 KiB of it was already here)",
             Assert.Single(ps.Streams.Information).MessageData.ToString(), StringComparison.Ordinal);
     }
 
@@ -150,6 +150,6 @@ public sealed class SaveReportingTests() : ServedSampleTests("maasimages-report-
         Assert.True(pending.IsCompleted);
         var kept = new FileInfo(Assert.Single(Directory.GetFiles(cache, "*.partial"))).Length;
         var note = Assert.Single(host.Warnings);
-        Assert.Equal($"Stopped: the partial download ({Engine.Streams.ByteSize.Format(kept)}) is kept; the next run resumes it.", note);
+        Assert.Equal($"Stopped: the partial download ({Engine.Formatting.ByteSize.Format(kept)}) is kept; the next run resumes it.", note);
     }
 }
