@@ -60,8 +60,14 @@ public static class LayoutNames
         ArgumentNullException.ThrowIfNull(refuse);
         var safe = new List<MaasImageVersion>();
         var told = new HashSet<string>(StringComparer.Ordinal);
+        var quick = new QuickNameCheck();
         foreach (var version in versions)
         {
+            if (quick.IsSafe(version))
+            {
+                safe.Add(version);
+                continue;
+            }
             try
             {
                 EnsureSafe([version], []);
@@ -73,6 +79,66 @@ public static class LayoutNames
             }
         }
         return safe;
+    }
+
+    /// <summary>
+    /// The accept path of <see cref="EnsureSafe"/> for listings, read from the parsed document: the
+    /// same values (each key's inherited value for the version, each item's own values, item name
+    /// and ftype) without building Properties or Files, which a listing of 200,000 versions would
+    /// otherwise hold per version and per file. A product's and the top level's values are checked
+    /// once, not once per version. False means "ask EnsureSafe", which names the first problem.
+    /// </summary>
+    private sealed class QuickNameCheck
+    {
+        private static readonly string[] Keys = [.. NameProperties, "subarches"];
+        private static readonly byte[][] Utf8Keys = Keys.Select(System.Text.Encoding.UTF8.GetBytes).ToArray();
+        private static readonly int Subarches = Keys.Length - 1;
+
+        /// <summary>Per product or top level: the keys set there or above, and those whose value there is unsafe.</summary>
+        private readonly Dictionary<PropertyBag, (int Defined, int Unsafe)> _levels = new(ReferenceEqualityComparer.Instance);
+
+        public bool IsSafe(MaasImageVersion version)
+        {
+            if (PathSafety.FindSegmentProblem(version.ProductName) is not null || PathSafety.FindSegmentProblem(version.VersionName) is not null)
+                return false;
+            var props = version.VersionProps;
+            var (own, ownUnsafe) = Own(props.Element);
+            var (_, inheritedUnsafe) = props.Parent is { } parent ? Level(parent) : (0, 0);
+            if ((ownUnsafe | (inheritedUnsafe & ~own)) != 0) return false;
+            foreach (var item in version.Items)
+            {
+                if (PathSafety.FindSegmentProblem(item.Name) is not null) return false;
+                if (item.GetOwn("ftype"u8) is { } ftype && PathSafety.FindSegmentProblem(ftype) is not null) return false;
+                if (Own(item.Element).Unsafe != 0) return false;
+            }
+            return true;
+        }
+
+        private (int Defined, int Unsafe) Level(PropertyBag bag)
+        {
+            if (_levels.TryGetValue(bag, out var known)) return known;
+            var (own, ownUnsafe) = Own(bag.Element);
+            var (above, aboveUnsafe) = bag.Parent is { } parent ? Level(parent) : (0, 0);
+            var level = (own | above, ownUnsafe | (aboveUnsafe & ~own));
+            _levels[bag] = level;
+            return level;
+        }
+
+        /// <summary>Which keys one level sets itself, and which of those values could not be a name.</summary>
+        private static (int Defined, int Unsafe) Own(System.Text.Json.JsonElement level)
+        {
+            int defined = 0, unsafeKeys = 0;
+            for (int i = 0; i < Utf8Keys.Length; i++)
+            {
+                if (!level.TryGetProperty(Utf8Keys[i], out var element) || PropertyBag.Scalar(element) is not { } value) continue;
+                defined |= 1 << i;
+                var problem = i == Subarches
+                    ? value.Split(',').Any(alias => PathSafety.FindSegmentProblem(alias) is not null)
+                    : PathSafety.FindSegmentProblem(value) is not null;
+                if (problem) unsafeKeys |= 1 << i;
+            }
+            return (defined, unsafeKeys);
+        }
     }
 
     private static void CheckNames(IReadOnlyDictionary<string, string> properties, string document, string product, string where)

@@ -3,9 +3,15 @@ using MaasImages.Engine.Errors;
 
 namespace MaasImages.Engine.Security;
 
+/// <summary>Receives the signed text of a document piece by piece (a signature check hashes it as it comes).</summary>
+internal delegate void SignedTextSink(byte[] buffer, int offset, int count);
+
 /// <summary>
 /// An OpenPGP cleartext-signed message (RFC 4880 §7), as used by <c>.sjson</c> documents: the
-/// armor headers, the body with dash-escaping undone, and the signature block kept for checking.
+/// armor headers, where the body lies in the document's bytes, and the signature block kept for
+/// checking. The body is never copied into strings: a products document can be hundreds of MB, so
+/// the canonical text is streamed to the signature check (<see cref="WriteCanonicalText"/>) and the
+/// JSON is read from the document's own bytes (<see cref="JsonBody"/>).
 /// </summary>
 public sealed class ClearSignedMessage
 {
@@ -13,25 +19,125 @@ public sealed class ClearSignedMessage
     internal const string BeginSignature = "-----BEGIN PGP SIGNATURE-----";
     internal const string EndSignature = "-----END PGP SIGNATURE-----";
 
-    private ClearSignedMessage(IReadOnlyList<string> hashes, IReadOnlyList<string> bodyLines, string signatureArmor, int firstBodyLine)
+    /// <summary>Chunk size for the canonical text: big enough that hashing is not per line, small enough to stay out of the LOH.</summary>
+    internal const int CanonicalChunkBytes = 64 * 1024;
+
+    private readonly ReadOnlyMemory<byte> _raw;
+    private readonly int _bodyStart;
+    private readonly int _bodyEnd;
+    private readonly bool _hasBody;
+    private readonly bool _dashEscaped;
+
+    private ClearSignedMessage(IReadOnlyList<string> hashes, string signatureArmor, int firstBodyLine,
+        ReadOnlyMemory<byte> raw, int bodyStart, int bodyEnd, bool hasBody, bool dashEscaped)
     {
         Hashes = hashes;
-        BodyLines = bodyLines;
         SignatureArmor = signatureArmor;
         FirstBodyLine = firstBodyLine;
+        _raw = raw;
+        _bodyStart = bodyStart;
+        _bodyEnd = bodyEnd;
+        _hasBody = hasBody;
+        _dashEscaped = dashEscaped;
     }
 
     /// <summary>Values of the <c>Hash:</c> armor headers (e.g. SHA512).</summary>
     public IReadOnlyList<string> Hashes { get; }
-    /// <summary>Body lines without line endings, dash-escaping undone.</summary>
-    public IReadOnlyList<string> BodyLines { get; }
     /// <summary>The <c>-----BEGIN PGP SIGNATURE-----</c> … <c>-----END PGP SIGNATURE-----</c> block.</summary>
     public string SignatureArmor { get; }
     /// <summary>1-based line of the file where the body starts: lets parse errors point into the file.</summary>
     public int FirstBodyLine { get; }
 
+    /// <summary>Body lines without line endings, dash-escaping undone (builds strings: for small documents and tests).</summary>
+    public IReadOnlyList<string> BodyLines
+    {
+        get
+        {
+            var lines = new List<string>();
+            ForEachBodyLine((start, end) => lines.Add(Encoding.UTF8.GetString(_raw.Span[start..end])));
+            return lines;
+        }
+    }
+
     /// <summary>The body as the signer saw it: lines joined with LF (the line break before the signature belongs to the armor).</summary>
     public string Body => string.Join('\n', BodyLines);
+
+    /// <summary>
+    /// The body as JSON text: the document's own bytes between the armor header and the signature
+    /// (line ends as stored, which JSON reads the same), copied only when dash-escaping must be undone.
+    /// </summary>
+    internal ReadOnlyMemory<byte> JsonBody()
+    {
+        if (!_hasBody) return ReadOnlyMemory<byte>.Empty;
+        if (!_dashEscaped) return _raw[_bodyStart.._bodyEnd];
+        var copy = new byte[_bodyEnd - _bodyStart];
+        int used = 0;
+        bool first = true;
+        ForEachBodyLine((start, end) =>
+        {
+            if (!first) copy[used++] = (byte)'\n';
+            first = false;
+            _raw.Span[start..end].CopyTo(copy.AsSpan(used));
+            used += end - start;
+        });
+        return copy.AsMemory(0, used);
+    }
+
+    /// <summary>
+    /// The text the signature covers (RFC 4880 §7.1): body lines with dash-escaping undone and
+    /// trailing spaces and tabs removed, joined by CRLF, no line end after the last; written to
+    /// <paramref name="sink"/> in chunks of at most <see cref="CanonicalChunkBytes"/>.
+    /// </summary>
+    internal void WriteCanonicalText(SignedTextSink sink)
+    {
+        var chunk = new byte[CanonicalChunkBytes];
+        int used = 0;
+        bool first = true;
+        ForEachBodyLine((start, end) =>
+        {
+            var line = _raw.Span[start..end].TrimEnd(" \t"u8);
+            if (!first) Append("\r\n"u8, chunk, ref used, sink);
+            first = false;
+            Append(line, chunk, ref used, sink);
+        });
+        if (used > 0) sink(chunk, 0, used);
+    }
+
+    private static void Append(ReadOnlySpan<byte> data, byte[] chunk, ref int used, SignedTextSink sink)
+    {
+        while (!data.IsEmpty)
+        {
+            var take = Math.Min(data.Length, chunk.Length - used);
+            data[..take].CopyTo(chunk.AsSpan(used));
+            used += take;
+            data = data[take..];
+            if (used == chunk.Length)
+            {
+                sink(chunk, 0, used);
+                used = 0;
+            }
+        }
+    }
+
+    private delegate void LineAction(int start, int end);
+
+    /// <summary>Each body line as [start, end) in the raw bytes: line end (and one CR before it) excluded, dash-escape skipped.</summary>
+    private void ForEachBodyLine(LineAction action)
+    {
+        if (!_hasBody) return;
+        var raw = _raw.Span;
+        int start = _bodyStart;
+        while (true)
+        {
+            var newline = raw[start.._bodyEnd].IndexOf((byte)'\n');
+            int lineEnd = newline < 0 ? _bodyEnd : start + newline;
+            int contentEnd = newline >= 0 && lineEnd > start && raw[lineEnd - 1] == (byte)'\r' ? lineEnd - 1 : lineEnd;
+            int contentStart = _dashEscaped && contentEnd - start >= 2 && raw[start] == (byte)'-' && raw[start + 1] == (byte)' ' ? start + 2 : start;
+            action(contentStart, contentEnd);
+            if (newline < 0) return;
+            start = lineEnd + 1;
+        }
+    }
 
     /// <summary>True when the bytes start like a cleartext-signed message (after an optional BOM/whitespace).</summary>
     public static bool LooksSigned(ReadOnlySpan<byte> content)
@@ -48,76 +154,122 @@ public sealed class ClearSignedMessage
     /// </summary>
     public static bool ContainsSignedMessage(ReadOnlySpan<byte> content) => content.IndexOf("-----BEGIN PGP SIGNED MESSAGE-----"u8) >= 0;
 
+    /// <summary>Parses a message held as text (tests, small documents): the same as parsing its UTF-8 bytes.</summary>
     public static ClearSignedMessage Parse(string text, string documentName)
     {
-        if (text.StartsWith('\uFEFF')) text = text[1..];
-        var lines = SplitLines(text);
-        int i = 0;
-        while (i < lines.Count && lines[i].Trim().Length == 0) i++;
-        if (i >= lines.Count || lines[i].TrimEnd() != BeginMessage)
-            throw Malformed(documentName, i + 1, $"expected '{BeginMessage}' (nothing but blank lines may come before it)");
-        i++;
-
-        var hashes = new List<string>();
-        for (; i < lines.Count && lines[i].TrimEnd().Length != 0; i++)
-        {
-            var header = lines[i];
-            var colon = header.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0) throw Malformed(documentName, i + 1, "bad armor header line");
-            // RFC 4880 §7: the cleartext armor carries only Hash headers; anything else is not what a signer wrote.
-            if (!header[..colon].Equals("Hash", StringComparison.Ordinal))
-                throw Malformed(documentName, i + 1, $"unexpected armor header '{header[..colon]}' (only 'Hash' belongs there)");
-            foreach (var h in header[(colon + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-                hashes.Add(h);
-        }
-        if (i >= lines.Count) throw Malformed(documentName, i, "no blank line after the armor headers");
-        i++; // the blank line
-        int firstBodyLine = i + 1;
-
-        var body = new List<string>();
-        for (; i < lines.Count; i++)
-        {
-            var line = lines[i];
-            if (line.TrimEnd() == BeginSignature) break;
-            if (line.StartsWith("- ", StringComparison.Ordinal)) line = line[2..];
-            else if (line.StartsWith('-')) throw Malformed(documentName, i + 1, "a line starting with '-' is not dash-escaped");
-            body.Add(line);
-        }
-        if (i >= lines.Count) throw Malformed(documentName, i, $"no '{BeginSignature}' block");
-
-        int signatureStart = i;
-        for (; i < lines.Count; i++)
-        {
-            if (lines[i].TrimEnd() == EndSignature) break;
-        }
-        if (i >= lines.Count) throw Malformed(documentName, i, $"no '{EndSignature}' line (truncated armor?)");
-        // Nothing may follow the signature: a second signed message or appended text would be read
-        // by some tools and not by others ("the first part verified, so use it all").
-        for (int after = i + 1; after < lines.Count; after++)
-        {
-            if (lines[after].Trim().Length != 0)
-                throw Malformed(documentName, after + 1, $"text after '{EndSignature}' (a second message or appended data)");
-        }
-
-        var armor = string.Join('\n', lines.Skip(signatureStart).Take(i - signatureStart + 1));
-        return new ClearSignedMessage(hashes, body, armor, firstBodyLine);
+        ArgumentNullException.ThrowIfNull(text);
+        return Parse(Encoding.UTF8.GetBytes(text), documentName);
     }
 
-    private static List<string> SplitLines(string text)
+    /// <summary>
+    /// Parses the armor around the body of <paramref name="raw"/> (valid UTF-8), which the message
+    /// keeps referring to. Framing lines are checked as text; body lines are only looked at for a
+    /// leading '-' (dash-escaping, or the signature's start).
+    /// </summary>
+    public static ClearSignedMessage Parse(ReadOnlyMemory<byte> raw, string documentName)
     {
-        var lines = new List<string>();
-        int start = 0;
-        for (int i = 0; i < text.Length; i++)
+        var lines = new LineReader(raw.Span);
+        if (raw.Span.StartsWith(Encoding.UTF8.Preamble)) lines.Skip(3);
+
+        // Nothing but blank lines before the start line.
+        string? line;
+        while ((line = lines.NextText()) is not null && line.Trim().Length == 0) { }
+        if (line is null || line.TrimEnd() != BeginMessage)
+            throw Malformed(documentName, lines.Number + (line is null ? 1 : 0), $"expected '{BeginMessage}' (nothing but blank lines may come before it)");
+
+        var hashes = new List<string>();
+        while ((line = lines.NextText()) is not null && line.TrimEnd().Length != 0)
         {
-            if (text[i] == '\n')
-            {
-                int end = i > start && text[i - 1] == '\r' ? i - 1 : i;
-                lines.Add(text[start..end]);
-                start = i + 1;
-            }
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0) throw Malformed(documentName, lines.Number, "bad armor header line");
+            // RFC 4880 §7: the cleartext armor carries only Hash headers; anything else is not what a signer wrote.
+            if (!line[..colon].Equals("Hash", StringComparison.Ordinal))
+                throw Malformed(documentName, lines.Number, $"unexpected armor header '{line[..colon]}' (only 'Hash' belongs there)");
+            foreach (var h in line[(colon + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                hashes.Add(h);
         }
-        if (start < text.Length) lines.Add(text[start..].TrimEnd('\r'));
-        return lines;
+        if (line is null) throw Malformed(documentName, lines.Number, "no blank line after the armor headers");
+        int firstBodyLine = lines.Number + 1;
+
+        // The body: only lines starting with '-' need a closer look (the bulk is never decoded).
+        int bodyStart = lines.Position, bodyEnd = bodyStart, bodyLines = 0;
+        bool dashEscaped = false;
+        string? signatureStart = null;
+        var bytes = raw.Span;
+        while (lines.Next(out var start, out var contentEnd))
+        {
+            if (contentEnd > start && bytes[start] == (byte)'-')
+            {
+                var text = Decode(bytes[start..contentEnd]);
+                if (text.TrimEnd() == BeginSignature)
+                {
+                    signatureStart = text;
+                    break;
+                }
+                if (!text.StartsWith("- ", StringComparison.Ordinal))
+                    throw Malformed(documentName, lines.Number, "a line starting with '-' is not dash-escaped");
+                dashEscaped = true;
+            }
+            bodyLines++;
+            bodyEnd = contentEnd;
+        }
+        if (signatureStart is null) throw Malformed(documentName, lines.Number, $"no '{BeginSignature}' block");
+
+        var armor = new StringBuilder(signatureStart);
+        while ((line = lines.NextText()) is not null)
+        {
+            armor.Append('\n').Append(line);
+            if (line.TrimEnd() == EndSignature) break;
+        }
+        if (line is null) throw Malformed(documentName, lines.Number, $"no '{EndSignature}' line (truncated armor?)");
+        // Nothing may follow the signature: a second signed message or appended text would be read
+        // by some tools and not by others ("the first part verified, so use it all").
+        while ((line = lines.NextText()) is not null)
+        {
+            if (line.Trim().Length != 0)
+                throw Malformed(documentName, lines.Number, $"text after '{EndSignature}' (a second message or appended data)");
+        }
+
+        return new ClearSignedMessage(hashes, armor.ToString(), firstBodyLine, raw, bodyStart, bodyEnd, bodyLines > 0, dashEscaped);
+    }
+
+    private static string Decode(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
+
+    /// <summary>
+    /// Lines of the raw bytes split at LF; one CR before the LF is not part of the line, and a
+    /// last line without LF loses all its trailing CRs. <see cref="Number"/> is the 1-based number
+    /// of the line last returned.
+    /// </summary>
+    private ref struct LineReader(ReadOnlySpan<byte> raw)
+    {
+        private readonly ReadOnlySpan<byte> _raw = raw;
+
+        public int Position { get; private set; }
+        public int Number { get; private set; }
+
+        public void Skip(int bytes) => Position += bytes;
+
+        public bool Next(out int start, out int contentEnd)
+        {
+            start = Position;
+            contentEnd = Position;
+            if (Position >= _raw.Length) return false;
+            var newline = _raw[Position..].IndexOf((byte)'\n');
+            Number++;
+            if (newline < 0)
+            {
+                contentEnd = _raw.Length;
+                while (contentEnd > start && _raw[contentEnd - 1] == (byte)'\r') contentEnd--;
+                Position = _raw.Length;
+                return true;
+            }
+            var lineEnd = Position + newline;
+            contentEnd = lineEnd > start && _raw[lineEnd - 1] == (byte)'\r' ? lineEnd - 1 : lineEnd;
+            Position = lineEnd + 1;
+            return true;
+        }
+
+        public string? NextText() => Next(out var start, out var contentEnd) ? Decode(_raw[start..contentEnd]) : null;
     }
 
     private static MalformedDocumentException Malformed(string documentName, int line, string problem) =>

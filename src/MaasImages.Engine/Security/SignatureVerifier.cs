@@ -40,8 +40,8 @@ public static class SignatureVerifier
         var other = message.Hashes.FirstOrDefault(h => !h.Equals(used, StringComparison.OrdinalIgnoreCase));
         if (other is not null)
             throw new SignatureInvalidException(document, keyId, $"the armor header says 'Hash: {string.Join(", ", message.Hashes)}' but the signature uses {used}.");
-        var canonical = string.Join("\r\n", message.BodyLines.Select(l => l.TrimEnd(' ', '\t')));
-        return Verify(signature, Encoding.UTF8.GetBytes(canonical), keyring, document);
+        // The canonical text is streamed into the hash: never built whole (documents can be hundreds of MB).
+        return Verify(signature, message.WriteCanonicalText, keyring, document);
     }
 
     /// <summary>A detached signature (armored or binary) over <paramref name="content"/> exactly as stored.</summary>
@@ -56,7 +56,7 @@ public static class SignatureVerifier
             throw new SignatureInvalidException(document, Keyring.KeyIdText(signature.KeyId),
                 $"a detached signature must sign the document's bytes (binary signature), but this one is of type 0x{signature.SignatureType:x2}.");
         RequireStrongHash(signature, document);
-        return Verify(signature, content, keyring, document);
+        return Verify(signature, sink => sink(content, 0, content.Length), keyring, document);
     }
 
     /// <summary>An armored .gpg holds one signature block and nothing else (no text before or after it).</summary>
@@ -90,7 +90,7 @@ public static class SignatureVerifier
         _ => hash.ToString().ToUpperInvariant(),
     };
 
-    private static SignerInfo Verify(PgpSignature signature, byte[] signed, Keyring keyring, string document)
+    private static SignerInfo Verify(PgpSignature signature, Action<SignedTextSink> signed, Keyring keyring, string document)
     {
         var keyId = Keyring.KeyIdText(signature.KeyId);
         var found = keyring.Find(signature.KeyId)
@@ -232,10 +232,10 @@ public static class SignatureVerifier
             throw new SignatureInvalidException(document, keyId, "the key's self-signature does not allow signing (key flags without 'sign').");
     }
 
-    private static bool VerifyWithBouncyCastle(PgpSignature signature, PgpPublicKey key, byte[] signed)
+    private static bool VerifyWithBouncyCastle(PgpSignature signature, PgpPublicKey key, Action<SignedTextSink> signed)
     {
         signature.InitVerify(key);
-        signature.Update(signed);
+        signed(signature.Update);
         return signature.Verify();
     }
 
@@ -245,7 +245,7 @@ public static class SignatureVerifier
     /// listing pays several times. The hash is the OpenPGP v4 one: content, then the signature
     /// trailer. Null when the hash has no platform equivalent (BouncyCastle then checks).
     /// </summary>
-    private static bool? TryVerifyRsa(PgpSignature signature, PgpPublicKey key, byte[] signed)
+    private static bool? TryVerifyRsa(PgpSignature signature, PgpPublicKey key, Action<SignedTextSink> signed)
     {
         if (key.PublicKeyPacket.Key is not RsaPublicBcpgKey rsaKey) return null;
         HashAlgorithmName? hashName = signature.HashAlgorithm switch
@@ -259,7 +259,7 @@ public static class SignatureVerifier
         var modulus = rsaKey.Modulus.ToByteArrayUnsigned();
         using var rsa = RSA.Create(new RSAParameters { Modulus = modulus, Exponent = rsaKey.PublicExponent.ToByteArrayUnsigned() });
         using var hash = IncrementalHash.CreateHash(name);
-        hash.AppendData(signed);
+        signed(hash.AppendData);
         hash.AppendData(signature.GetSignatureTrailer());
         var value = signature.GetSignature();
         if (value.Length > modulus.Length) return false;

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using MaasImages.Engine.Errors;
 using MaasImages.Engine.Security;
@@ -44,7 +43,7 @@ internal static class LocalDocument
             if (!File.Exists(path)) return null;
             var raw = File.ReadAllBytes(path);
             using var document = ClearSignedMessage.LooksSigned(raw)
-                ? JsonDocument.Parse(ClearSignedMessage.Parse(Encoding.UTF8.GetString(raw), path).Body)
+                ? JsonDocument.Parse(ClearSignedMessage.Parse(raw, path).JsonBody())
                 : JsonDocument.Parse(raw);
             return document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : null;
         }

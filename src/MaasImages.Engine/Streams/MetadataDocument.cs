@@ -48,10 +48,12 @@ internal sealed class MetadataDocument : IDisposable
             ReadOnlyMemory<byte> body;
             if (ClearSignedMessage.LooksSigned(raw))
             {
-                signed = ClearSignedMessage.Parse(DecodeUtf8(raw, name), name);
+                RequireUtf8(raw, name);
+                signed = ClearSignedMessage.Parse(raw, name);
                 verify?.Invoke(signed);
                 lineOffset = signed.FirstBodyLine - 1;
-                body = Encoding.UTF8.GetBytes(signed.Body);
+                // The verified bytes themselves (a slice of raw unless dash-escaping had to be undone).
+                body = signed.JsonBody();
             }
             else
             {
@@ -99,16 +101,17 @@ internal sealed class MetadataDocument : IDisposable
 
     public void Dispose() => Json.Dispose();
 
-    private static string DecodeUtf8(byte[] raw, string name)
+    /// <summary>A signed document is text: bytes that are not UTF-8 are refused before anything is read from it.</summary>
+    private static void RequireUtf8(ReadOnlySpan<byte> raw, string name)
     {
-        try
+        if (System.Text.Unicode.Utf8.IsValid(raw)) return;
+        int index = 0;
+        while (index < raw.Length)
         {
-            return new UTF8Encoding(false, true).GetString(raw);
+            if (System.Text.Rune.DecodeFromUtf8(raw[index..], out _, out var consumed) != System.Buffers.OperationStatus.Done) break;
+            index += consumed;
         }
-        catch (DecoderFallbackException e)
-        {
-            throw new MalformedDocumentException($"'{name}' is not valid UTF-8 (byte {e.Index}).", name, e);
-        }
+        throw new MalformedDocumentException($"'{name}' is not valid UTF-8 (byte {index}).", name);
     }
 
     private static string FirstSentence(string message)

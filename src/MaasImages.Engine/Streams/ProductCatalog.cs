@@ -19,6 +19,9 @@ internal readonly struct CatalogItem(string name, JsonElement element, PropertyB
     public string Path => element.GetProperty("path").GetString()!;
     public string Sha256 => element.GetProperty("sha256").GetString()!.ToLowerInvariant();
     public string? GetOwn(string key) => element.TryGetProperty(key, out var value) ? PropertyBag.Scalar(value) : null;
+    public string? GetOwn(ReadOnlySpan<byte> utf8Key) => element.TryGetProperty(utf8Key, out var value) ? PropertyBag.Scalar(value) : null;
+    /// <summary>The item's own JSON object (checks that look up many keys by their UTF-8 bytes).</summary>
+    internal JsonElement Element => element;
 }
 
 internal sealed record CatalogVersion(string Name, PropertyBag Props, CatalogItem[] Items);

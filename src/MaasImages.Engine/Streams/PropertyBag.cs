@@ -33,6 +33,9 @@ internal sealed class PropertyBag
 
     public string? GetOwn(string key) => _element.TryGetProperty(key, out var value) ? Scalar(value) : null;
 
+    /// <summary>This level's own JSON object (checks that look up many keys by their UTF-8 bytes).</summary>
+    internal JsonElement Element => _element;
+
     /// <summary>Every key visible from this level, flattened (top → … → this, lower wins), sorted by key.</summary>
     public SortedDictionary<string, string> Flatten()
     {

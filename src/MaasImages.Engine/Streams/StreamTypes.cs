@@ -227,6 +227,9 @@ public sealed class MaasImageVersion
     /// </summary>
     internal PropertyBag VersionProps => _props;
 
+    /// <summary>The items behind <see cref="Files"/>, without building them (checks over a whole listing).</summary>
+    internal CatalogItem[] Items => _items;
+
     private Formatting.ReadableDictionary BuildProperties()
     {
         var flat = _props.Flatten();
