@@ -139,3 +139,6 @@ Write-Host 'Results (ratio < 1.0 means faster than the baseline):'
 Write-Host ("  listing 20 MB, first call / python3 json.load : {0:N2}" -f ($first / $python))
 Write-Host ("  listing 20 MB, warm       / python3 json.load : {0:N2}" -f ($warm / $python))
 Write-Host ("  Import-Module                                 : {0:N0} ms" -f $import)
+
+# Signed products documents of ~20 MB and ~200 MB: listing time and peak RSS (own baseline runs).
+& (Join-Path $PSScriptRoot 'Bench-Document.ps1') -ModulePath $ModulePath -WorkFolder (Join-Path $WorkFolder 'document')
