@@ -121,6 +121,7 @@ function Get-Median([double[]] $Samples) { ($Samples | Sort-Object)[[int][math]:
 
 New-Item -ItemType Directory -Force -Path $WorkFolder | Out-Null
 $WorkFolder = (Resolve-Path -LiteralPath $WorkFolder).Path
+$ModulePath = (Resolve-Path -LiteralPath $ModulePath).Path
 
 # A throw-away gpg home: the key exists only for this run.
 Write-Host '==> Generating a signing key (gpg, RSA 4096) in a throw-away GNUPGHOME'

@@ -191,29 +191,39 @@ public sealed class ClearSignedMessage
         if (line is null) throw Malformed(documentName, lines.Number, "no blank line after the armor headers");
         int firstBodyLine = lines.Number + 1;
 
-        // The body: only lines starting with '-' need a closer look (the bulk is never decoded).
-        int bodyStart = lines.Position, bodyEnd = bodyStart, bodyLines = 0;
+        // The body: only lines starting with '-' need a closer look (dash-escaped, or the start of
+        // the signature), so the scan jumps from one "\n-" to the next; the bulk is never split into lines.
+        var bytes = raw.Span;
+        int bodyStart = lines.Position, signatureAt = -1;
         bool dashEscaped = false;
         string? signatureStart = null;
-        var bytes = raw.Span;
-        while (lines.Next(out var start, out var contentEnd))
+        for (int lineStart = bodyStart; lineStart < bytes.Length;)
         {
-            if (contentEnd > start && bytes[start] == (byte)'-')
+            if (bytes[lineStart] == (byte)'-')
             {
-                var text = Decode(bytes[start..contentEnd]);
+                lines.Seek(lineStart);
+                var text = lines.NextText()!;
                 if (text.TrimEnd() == BeginSignature)
                 {
+                    signatureAt = lineStart;
                     signatureStart = text;
                     break;
                 }
                 if (!text.StartsWith("- ", StringComparison.Ordinal))
                     throw Malformed(documentName, lines.Number, "a line starting with '-' is not dash-escaped");
                 dashEscaped = true;
+                lineStart = lines.Position;
+                continue;
             }
-            bodyLines++;
-            bodyEnd = contentEnd;
+            var next = bytes[lineStart..].IndexOf("\n-"u8);
+            if (next < 0) break;
+            lineStart += next + 1;
         }
-        if (signatureStart is null) throw Malformed(documentName, lines.Number, $"no '{BeginSignature}' block");
+        if (signatureStart is null) throw Malformed(documentName, lines.TotalLines, $"no '{BeginSignature}' block");
+        // The line break before the signature belongs to the armor; one CR before it ends the line too.
+        bool hasBody = signatureAt > bodyStart;
+        int bodyEnd = hasBody ? signatureAt - 1 : bodyStart;
+        if (hasBody && bodyEnd > bodyStart && bytes[bodyEnd - 1] == (byte)'\r') bodyEnd--;
 
         var armor = new StringBuilder(signatureStart);
         while ((line = lines.NextText()) is not null)
@@ -230,7 +240,7 @@ public sealed class ClearSignedMessage
                 throw Malformed(documentName, lines.Number, $"text after '{EndSignature}' (a second message or appended data)");
         }
 
-        return new ClearSignedMessage(hashes, armor.ToString(), firstBodyLine, raw, bodyStart, bodyEnd, bodyLines > 0, dashEscaped);
+        return new ClearSignedMessage(hashes, armor.ToString(), firstBodyLine, raw, bodyStart, bodyEnd, hasBody, dashEscaped);
     }
 
     private static string Decode(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
@@ -238,24 +248,33 @@ public sealed class ClearSignedMessage
     /// <summary>
     /// Lines of the raw bytes split at LF; one CR before the LF is not part of the line, and a
     /// last line without LF loses all its trailing CRs. <see cref="Number"/> is the 1-based number
-    /// of the line last returned.
+    /// of the line last returned (0 before any), counted only when asked: error messages need it,
+    /// reading does not.
     /// </summary>
     private ref struct LineReader(ReadOnlySpan<byte> raw)
     {
         private readonly ReadOnlySpan<byte> _raw = raw;
+        private int _lineStart = -1;
 
         public int Position { get; private set; }
-        public int Number { get; private set; }
+
+        public readonly int Number => _lineStart < 0 ? 0 : _raw[.._lineStart].Count((byte)'\n') + 1;
+
+        /// <summary>How many lines the whole document has (the last one may lack its LF).</summary>
+        public readonly int TotalLines => _raw.Count((byte)'\n') + (_raw.Length > 0 && _raw[^1] != (byte)'\n' ? 1 : 0);
 
         public void Skip(int bytes) => Position += bytes;
+
+        /// <summary>Continues reading at <paramref name="lineStart"/>, the start of a line.</summary>
+        public void Seek(int lineStart) => Position = lineStart;
 
         public bool Next(out int start, out int contentEnd)
         {
             start = Position;
             contentEnd = Position;
             if (Position >= _raw.Length) return false;
+            _lineStart = Position;
             var newline = _raw[Position..].IndexOf((byte)'\n');
-            Number++;
             if (newline < 0)
             {
                 contentEnd = _raw.Length;
