@@ -168,38 +168,46 @@ try {
         $pythonRss = 0
         $pythonTimes = foreach ($n in 1..$Repeat) {
             $w = [Diagnostics.Stopwatch]::StartNew()
-            $rss = & python3 -c 'import json,sys,resource; json.load(open(sys.argv[1])); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)' $body
+            $usage = & python3 -c 'import json,sys,resource; json.load(open(sys.argv[1])); u = resource.getrusage(resource.RUSAGE_SELF); print(u.ru_maxrss, (u.ru_utime + u.ru_stime) * 1000)' $body
             $elapsed = $w.Elapsed.TotalMilliseconds
             if ($LASTEXITCODE) { throw 'python3 failed' }
+            $rss, $cpu = $usage -split ' '
             $pythonRss = [math]::Max($pythonRss, [long] $rss)
-            $elapsed
+            [pscustomobject]@{ Ms = $elapsed; CpuMs = [double] $cpu }
         }
-        $python = Get-Median $pythonTimes
-        Write-Host ("    {0:N0} ms (samples {1}), peak RSS {2:N0} MB" -f $python, (($pythonTimes | ForEach-Object { '{0:N0}' -f $_ }) -join ', '), ($pythonRss / 1KB))
+        $python = Get-Median $pythonTimes.Ms
+        $pythonCpu = Get-Median $pythonTimes.CpuMs
+        Write-Host ("    {0:N0} ms (samples {1}), CPU {2:N0} ms, peak RSS {3:N0} MB" -f $python, (($pythonTimes.Ms | ForEach-Object { '{0:N0}' -f $_ }) -join ', '), $pythonCpu, ($pythonRss / 1KB))
 
         Write-Host "==> Listing, signature checked, first call in a fresh pwsh (median of $Repeat processes)"
         $listScript = Join-Path $WorkFolder "list-$mb.ps1"
         Set-Content -LiteralPath $listScript @"
 Import-Module '$ModulePath'
+`$process = [Diagnostics.Process]::GetCurrentProcess()
+`$cpu = `$process.TotalProcessorTime
 `$w = [Diagnostics.Stopwatch]::StartNew()
 `$images = Get-MaasImageVersion -Source '$root' -Keyring '$keyring'
 `$ms = `$w.Elapsed.TotalMilliseconds
+`$process.Refresh()
+`$cpuMs = (`$process.TotalProcessorTime - `$cpu).TotalMilliseconds
 if (`$images.Count -ne $versions) { throw "listed `$(`$images.Count) images, expected $versions" }
 if (-not `$images[0].Verified) { throw 'the listing was not verified' }
 `$hwm = [long] ((Get-Content /proc/self/status | Where-Object { `$_ -like 'VmHWM:*' }) -replace '[^0-9]', '')
-"`$ms,`$hwm"
+"`$ms,`$hwm,`$cpuMs"
 "@
         $listed = foreach ($n in 1..$Repeat) {
             $line = & dotnet pwsh -NoProfile -NonInteractive -File $listScript
             if ($LASTEXITCODE) { throw "listing failed: $line" }
-            $ms, $kb = ($line | Select-Object -Last 1) -split ','
-            [pscustomobject]@{ Ms = [double] $ms; RssMB = [double] $kb / 1KB }
+            $ms, $kb, $cpu = ($line | Select-Object -Last 1) -split ','
+            [pscustomobject]@{ Ms = [double] $ms; RssMB = [double] $kb / 1KB; CpuMs = [double] $cpu }
         }
         $first = Get-Median $listed.Ms
+        $firstCpu = Get-Median $listed.CpuMs
         $rss = ($listed.RssMB | Measure-Object -Maximum).Maximum
-        Write-Host ("    first call {0:N0} ms (samples {1}), peak RSS {2:N0} MB (samples {3})" -f $first,
-            (($listed.Ms | ForEach-Object { '{0:N0}' -f $_ }) -join ', '), $rss, (($listed.RssMB | ForEach-Object { '{0:N0}' -f $_ }) -join ', '))
-        $rows.Add([pscustomobject]@{ Megabytes = $mb; SizeMB = $size / 1MB; Python = $python; First = $first; RssMB = $rss; PythonRssMB = $pythonRss / 1KB })
+        Write-Host ("    first call {0:N0} ms (samples {1}), CPU {2:N0} ms, peak RSS {3:N0} MB (samples {4})" -f $first,
+            (($listed.Ms | ForEach-Object { '{0:N0}' -f $_ }) -join ', '), $firstCpu, $rss, (($listed.RssMB | ForEach-Object { '{0:N0}' -f $_ }) -join ', '))
+        $rows.Add([pscustomobject]@{ Megabytes = $mb; SizeMB = $size / 1MB; Python = $python; PythonCpu = $pythonCpu; First = $first; FirstCpu = $firstCpu
+                RssMB = $rss; PythonRssMB = $pythonRss / 1KB })
         if (-not $KeepDocuments) {
             Remove-Item -LiteralPath $root -Recurse -Force
             Remove-Item -LiteralPath $body
@@ -216,6 +224,10 @@ Write-Host ''
 Write-Host 'Results, signed products documents (ratio < 1.0 means faster than the baseline):'
 foreach ($row in $rows) {
     Write-Host ("  listing {0,3} MB signed, first call / python3 json.load : {1:N2}  ({2:N0} ms / {3:N0} ms)" -f $row.Megabytes, ($row.First / $row.Python), $row.First, $row.Python)
+}
+foreach ($row in $rows) {
+    # CPU time (user + system) says the same with less noise when other work shares the cores.
+    Write-Host ("  listing {0,3} MB signed, CPU time / python3 CPU time        : {1:N2}  ({2:N0} ms / {3:N0} ms)" -f $row.Megabytes, ($row.FirstCpu / $row.PythonCpu), $row.FirstCpu, $row.PythonCpu)
 }
 foreach ($row in $rows) {
     Write-Host ("  peak RSS, {0,3} MB signed document                       : {1:N0} MB = {2:N1}x the document (python3 json.load: {3:N0} MB)" -f $row.Megabytes, $row.RssMB, ($row.RssMB / $row.SizeMB), $row.PythonRssMB)

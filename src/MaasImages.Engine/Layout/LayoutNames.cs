@@ -108,7 +108,10 @@ public static class LayoutNames
             foreach (var item in version.Items)
             {
                 if (PathSafety.FindSegmentProblem(item.Name) is not null) return false;
-                if (item.GetOwn("ftype"u8) is { } ftype && PathSafety.FindSegmentProblem(ftype) is not null) return false;
+                // The ftype is usually the item's name, checked just above: no string for it then.
+                if (item.Element.TryGetProperty("ftype"u8, out var ftype) && !(ftype.ValueKind == System.Text.Json.JsonValueKind.String && ftype.ValueEquals(item.Name))
+                    && PropertyBag.Scalar(ftype) is { } ftypeText && PathSafety.FindSegmentProblem(ftypeText) is not null)
+                    return false;
                 if (Own(item.Element).Unsafe != 0) return false;
             }
             return true;

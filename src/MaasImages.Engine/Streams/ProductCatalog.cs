@@ -19,7 +19,6 @@ internal readonly struct CatalogItem(string name, JsonElement element, PropertyB
     public string Path => element.GetProperty("path").GetString()!;
     public string Sha256 => element.GetProperty("sha256").GetString()!.ToLowerInvariant();
     public string? GetOwn(string key) => element.TryGetProperty(key, out var value) ? PropertyBag.Scalar(value) : null;
-    public string? GetOwn(ReadOnlySpan<byte> utf8Key) => element.TryGetProperty(utf8Key, out var value) ? PropertyBag.Scalar(value) : null;
     /// <summary>The item's own JSON object (checks that look up many keys by their UTF-8 bytes).</summary>
     internal JsonElement Element => element;
 }
@@ -144,28 +143,39 @@ internal sealed class ProductCatalog
     private static CatalogItem? ReadItem(JsonProperty item, PropertyBag versionBag, string documentName, Location where)
     {
         var element = RequireObject(item.Value, documentName, where);
-        // Strings read here only validate and die young; the item keeps the JSON element.
-        var path = element.TryGetProperty("path", out var pathElement) ? PropertyBag.Scalar(pathElement) : null;
-        if (path is null) return null; // nothing to download (never seen upstream, allowed by the format)
-        PathSafety.EnsureSafe(path, documentName);
-
-        var sha256 = element.TryGetProperty("sha256", out var shaElement) ? PropertyBag.Scalar(shaElement) : null;
-        var hasSize = element.TryGetProperty("size", out var sizeElement) && sizeElement.ValueKind != JsonValueKind.Null;
-        if (sha256 is null || !hasSize)
+        // Path and sha256 are checked on the document's own bytes: a string per item would only
+        // validate and die (a 200 MB document has ~800,000 items). Strings are made for messages.
+        var hasPath = element.TryGetProperty("path"u8, out var pathElement);
+        string? path = null;
+        if (!hasPath || !IsSafePlainPath(pathElement))
         {
-            var missing = sha256 is null && !hasSize ? "size and sha256" : sha256 is null ? "sha256" : "size";
+            path = hasPath ? PropertyBag.Scalar(pathElement) : null;
+            if (path is null) return null; // nothing to download (never seen upstream, allowed by the format)
+            PathSafety.EnsureSafe(path, documentName);
+        }
+
+        var hasSha256 = element.TryGetProperty("sha256"u8, out var shaElement) && PropertyBag.IsScalar(shaElement);
+        var hasSize = element.TryGetProperty("size"u8, out var sizeElement) && sizeElement.ValueKind != JsonValueKind.Null;
+        if (!hasSha256 || !hasSize)
+        {
+            path ??= PropertyBag.Scalar(pathElement);
+            var missing = !hasSha256 && !hasSize ? "size and sha256" : !hasSha256 ? "sha256" : "size";
             throw new MissingChecksumException(
                 $"'{documentName}': item {where} (path '{path}') has no {missing}, so it could never be verified; refusing the document.", path);
         }
-        if (shaElement.ValueKind != JsonValueKind.String || !IsSha256(sha256))
-            throw new MalformedDocumentException($"'{documentName}': item {where} has an invalid sha256 '{sha256}'.", path);
+        if (shaElement.ValueKind != JsonValueKind.String || !IsSha256(shaElement))
+        {
+            path ??= PropertyBag.Scalar(pathElement);
+            throw new MalformedDocumentException($"'{documentName}': item {where} has an invalid sha256 '{PropertyBag.Scalar(shaElement)}'.", path);
+        }
         long size = -1;
         var sizeOk = sizeElement.ValueKind == JsonValueKind.Number
             ? sizeElement.TryGetInt64(out size)
             : sizeElement.ValueKind == JsonValueKind.String && long.TryParse(sizeElement.GetString(), System.Globalization.NumberStyles.None,
                 System.Globalization.CultureInfo.InvariantCulture, out size);
         if (!sizeOk || size < 0)
-            throw new MalformedDocumentException($"'{documentName}': item {where} has an invalid size '{sizeElement.GetRawText()}'.", path);
+            throw new MalformedDocumentException($"'{documentName}': item {where} has an invalid size '{sizeElement.GetRawText()}'.",
+                path ?? PropertyBag.Scalar(pathElement));
         return new CatalogItem(NameOf(item), element, versionBag, size);
     }
 
@@ -194,7 +204,35 @@ internal sealed class ProductCatalog
         return member.Name;
     }
 
-    private static bool IsSha256(string text) => text.Length == 64 && text.AsSpan().IndexOfAnyExcept(HexDigits) < 0;
+    /// <summary>64 hex digits; read from the document's bytes unless the string has escapes.</summary>
+    private static bool IsSha256(JsonElement value)
+    {
+        if (PlainStringBytes(value, out var raw)) return raw.Length == 64 && raw.IndexOfAnyExcept(HexDigitsUtf8) < 0;
+        var text = value.GetString()!;
+        return text.Length == 64 && text.AsSpan().IndexOfAnyExcept(HexDigits) < 0;
+    }
+
+    /// <summary>
+    /// True when the string value is a safe path as written in the document (no escapes, short):
+    /// checked on a stack copy of its characters. False means "look again with a string", which
+    /// also finds escaped values and makes the message.
+    /// </summary>
+    private static bool IsSafePlainPath(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String || !PlainStringBytes(value, out var raw) || raw.Length > 1024) return false;
+        Span<char> chars = stackalloc char[raw.Length];
+        return System.Text.Encoding.UTF8.TryGetChars(raw, chars, out var count) && PathSafety.FindProblem(chars[..count]) is null;
+    }
+
+    /// <summary>A string value's UTF-8 bytes as written in the document, when it has no escapes (they then are its value).</summary>
+    private static bool PlainStringBytes(JsonElement value, out ReadOnlySpan<byte> bytes)
+    {
+        // The raw JSON of a string token, quotes included.
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value);
+        bytes = raw.Length >= 2 && raw[0] == (byte)'"' && raw[^1] == (byte)'"' ? raw[1..^1] : default;
+        return raw.Length >= 2 && raw[0] == (byte)'"' && raw[^1] == (byte)'"' && bytes.IndexOf((byte)'\\') < 0;
+    }
 
     private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
+    private static readonly System.Buffers.SearchValues<byte> HexDigitsUtf8 = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF"u8);
 }

@@ -80,6 +80,9 @@ internal sealed class PropertyBag
         }
     }
 
+    /// <summary>True for the values <see cref="Scalar"/> turns into strings.</summary>
+    internal static bool IsScalar(JsonElement value) => value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False;
+
     /// <summary>Scalars as strings (numbers keep their JSON text); objects, arrays and nulls are not properties.</summary>
     internal static string? Scalar(JsonElement value) => value.ValueKind switch
     {
