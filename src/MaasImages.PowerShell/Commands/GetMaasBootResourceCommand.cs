@@ -31,25 +31,15 @@ public sealed class GetMaasBootResourceCommand : AsyncPSCmdlet
     [Parameter]
     public MaasBootResourceType Type { get; set; }
 
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? Os { get; set; }
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.Os, SharedParameters.Release.At(1), SharedParameters.Arch, SharedParameters.Subarch];
 
-    /// <summary>Codename (jammy) or version number (22.04); wildcards allowed.</summary>
-    [Parameter(Position = 1)]
-    [ArgumentCompleter(typeof(ReleaseCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[]? Release { get; set; }
+    public string[]? Os => Shared.Get<string[]?>(SharedParameters.Os);
 
-    [Parameter]
-    [ArgumentCompleter(typeof(ArchCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[]? Arch { get; set; }
+    public string[]? Release => Shared.Get<string[]?>(SharedParameters.Release);
 
-    [Parameter]
-    [ArgumentCompleter(typeof(SubarchCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[]? Subarch { get; set; }
+    public string[]? Arch => Shared.Get<string[]?>(SharedParameters.Arch);
+
+    public string[]? Subarch => Shared.Get<string[]?>(SharedParameters.Subarch);
 
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {

@@ -27,33 +27,19 @@ public sealed class GetMaasImageVersionCommand : StreamReadingCmdlet
     [ValidateNotNullOrEmpty]
     public string? Source { get; set; }
 
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? Os { get; set; }
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.Os, SharedParameters.Release.At(0), SharedParameters.Arch, SharedParameters.Subarch, SharedParameters.Kflavor, SharedParameters.Label];
 
-    /// <summary>Codename (jammy) or version number (22.04); wildcards allowed.</summary>
-    [Parameter(Position = 0)]
-    [ArgumentCompleter(typeof(ReleaseCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[]? Release { get; set; }
+    public string[]? Os => Shared.Get<string[]?>(SharedParameters.Os);
 
-    [Parameter]
-    [ArgumentCompleter(typeof(ArchCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[]? Arch { get; set; }
+    public string[]? Release => Shared.Get<string[]?>(SharedParameters.Release);
 
-    [Parameter]
-    [ArgumentCompleter(typeof(SubarchCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[]? Subarch { get; set; }
+    public string[]? Arch => Shared.Get<string[]?>(SharedParameters.Arch);
 
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? Kflavor { get; set; }
+    public string[]? Subarch => Shared.Get<string[]?>(SharedParameters.Subarch);
 
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? Label { get; set; }
+    public string[]? Kflavor => Shared.Get<string[]?>(SharedParameters.Kflavor);
+
+    public string[]? Label => Shared.Get<string[]?>(SharedParameters.Label);
 
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -111,12 +97,16 @@ public sealed class GetMaasImageVersionCommand : StreamReadingCmdlet
     {
         // A typo returns nothing: say which value matched no product of the stream, and what was meant.
         var typos = ImageCriteria.Finder(_query!);
+        // Listed with no filter, the stream's values are what completion offers for it from now on.
+        var whole = new[] { Os, Release, Arch, Subarch, Kflavor, Label, VersionName, Filter }.All(f => f is null) ? new List<MaasImageVersion>() : null;
         await foreach (var versions in ImageSaver.SelectAsync(stream, _query!, EmitVerbose, EmitError, cancellationToken, typos).ConfigureAwait(false))
         {
             CompletionCatalog.Remember(versions);
+            whole?.AddRange(versions.DistinctBy(v => v.ProductName, StringComparer.Ordinal));
             // One hand-over to the pipeline thread per document, not per image.
             Emit(versions, enumerateCollection: true);
         }
         foreach (var warning in TypoWarnings.For(typos.Unmatched(), "image", $"stream '{stream.Name}'")) EmitWarning(warning);
+        if (whole is not null) StreamCompletion.RememberWholeStream(stream, whole);
     }
 }

@@ -65,73 +65,34 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
     [ValidateNotNullOrEmpty]
     public string? LiteralPath { get; set; }
 
-    /// <summary>Attempts per archive after a transient failure (network, stall, 408/429/5xx).</summary>
-    [Parameter]
-    [ValidateRange(0, 100)]
-    public int MaximumRetryCount { get; set; } = TransferParameters.DefaultMaximumRetryCount;
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses =>
+    [
+        SharedParameters.MaximumRetryCount, SharedParameters.RetryIntervalSec, SharedParameters.StallTimeoutSec, SharedParameters.LockTimeoutSec,
+        SharedParameters.Proxy, SharedParameters.ProxyCredential, SharedParameters.Arch, SharedParameters.Layout, SharedParameters.ThrottleLimit,
+        SharedParameters.Force, SharedParameters.KeepSnapshots, SharedParameters.Prune, SharedParameters.PassThru,
+    ];
 
-    /// <summary>First wait between attempts, doubled each time (Retry-After wins).</summary>
-    [Parameter]
-    [ValidateRange(0, 3600)]
-    public int RetryIntervalSec { get; set; } = TransferParameters.DefaultRetryIntervalSec;
-
-    /// <summary>Seconds without a byte before a transfer counts as stalled and is retried.</summary>
-    [Parameter]
-    [ValidateRange(1, 86400)]
-    public int StallTimeoutSec { get; set; } = TransferParameters.DefaultStallTimeoutSec;
-
-    /// <summary>Seconds to wait for another run that holds the destination.</summary>
-    [Parameter]
-    [ValidateRange(0, 86400)]
-    public int LockTimeoutSec { get; set; } = TransferParameters.DefaultLockTimeoutSec;
-
-    /// <summary>An HTTP proxy for the metadata reads and downloads of this command (default: HTTP(S)_PROXY / NO_PROXY).</summary>
-    [Parameter]
-    public Uri? Proxy { get; set; }
-
-    [Parameter]
-    [Credential]
-    public PSCredential? ProxyCredential { get; set; }
+    public int MaximumRetryCount => Shared.Get<int>(SharedParameters.MaximumRetryCount);
+    public int RetryIntervalSec => Shared.Get<int>(SharedParameters.RetryIntervalSec);
+    public int StallTimeoutSec => Shared.Get<int>(SharedParameters.StallTimeoutSec);
+    public int LockTimeoutSec => Shared.Get<int>(SharedParameters.LockTimeoutSec);
+    public Uri? Proxy => Shared.Get<Uri?>(SharedParameters.Proxy);
+    /// <summary>Architectures; a bootloader matches on its arch or any arch it serves (pxelinux i386 serves amd64).</summary>
+    public string[]? Arch => Shared.Get<string[]?>(SharedParameters.Arch);
+    public SaveLayout Layout => Shared.Get<SaveLayout>(SharedParameters.Layout);
+    public SwitchParameter Force => Shared.Get<SwitchParameter>(SharedParameters.Force);
+    public int KeepSnapshots => Shared.Get<int>(SharedParameters.KeepSnapshots);
+    public SwitchParameter Prune => Shared.Get<SwitchParameter>(SharedParameters.Prune);
+    public SwitchParameter PassThru => Shared.Get<SwitchParameter>(SharedParameters.PassThru);
 
     /// <summary>Bootloader types to install (default: every type MAAS installs).</summary>
     [Parameter]
     [ValidateSet("pxe", "uefi", "open-firmware")]
     public string[]? Type { get; set; }
 
-    /// <summary>Architectures; a bootloader matches on its arch or any arch it serves (pxelinux i386 serves amd64).</summary>
-    [Parameter]
-    [ArgumentCompleter(typeof(ArchCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[]? Arch { get; set; }
-
     /// <summary>Every bootloader product of the stream, not only the four MAAS installs (adds e.g. pxelinux pxe/amd64).</summary>
     [Parameter]
     public SwitchParameter All { get; set; }
-
-    [Parameter]
-    public SaveLayout Layout { get; set; } = SaveLayout.Rack;
-
-    /// <summary>Archives downloaded at once.</summary>
-    [Parameter]
-    [ValidateRange(1, 64)]
-    public int ThrottleLimit { get; set; } = 4;
-
-    /// <summary>Re-fetch and re-extract the archives, and replace files or folders where a root link belongs.</summary>
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    /// <summary>Rack: previous snapshots kept besides current after the switch (default 0: only current, as MAAS).</summary>
-    [Parameter]
-    [ValidateRange(0, 1000)]
-    public int KeepSnapshots { get; set; }
-
-    /// <summary>Remove the bootloaders not selected by this run (never images): rack folders and maas.meta entries, mirror archives.</summary>
-    [Parameter]
-    public SwitchParameter Prune { get; set; }
-
-    /// <summary>Emit a MaasBootloader per installed bootloader.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
@@ -144,7 +105,7 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         // -Proxy: the metadata reads below (index, products documents) go through it too.
-        HttpClientProvider.Use(HttpClientProvider.ForProxy(Proxy, ProxyCredential?.GetNetworkCredential()));
+        HttpClientProvider.Use(TransferParameters.Client(Shared));
         await ForEachStreamAsync(ParameterSetName.StartsWith("Stream", StringComparison.Ordinal) ? Stream ?? [] : null, Name, Source,
             stream => InstallAsync(stream, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
@@ -178,7 +139,7 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
             KeepSnapshots = KeepSnapshots,
             Prune = Prune.IsPresent,
             LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
-            Transfer = TransferParameters.Options(ThrottleLimit, MaximumRetryCount, RetryIntervalSec, StallTimeoutSec, Force.IsPresent, Proxy, ProxyCredential),
+            Transfer = TransferParameters.Options(Shared),
         };
         // -WhatIf: the plan only reads the destination. Engine errors end the command with their ids.
         var plan = BootloaderInstaller.Plan(bootloaders, options);

@@ -29,14 +29,11 @@ public sealed class NewMaasBootLinkCommand : AsyncPSCmdlet
 
     protected override string? IoFailureTarget => _folder;
 
-    /// <summary>Seconds to wait for another run that holds the destination (the same default as the other writers).</summary>
-    [Parameter]
-    [ValidateRange(0, 86400)]
-    public int LockTimeoutSec { get; set; } = TransferParameters.DefaultLockTimeoutSec;
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.LockTimeoutSec, SharedParameters.Force];
 
-    /// <summary>Replace a regular file or folder that sits where a link belongs.</summary>
-    [Parameter]
-    public SwitchParameter Force { get; set; }
+    public int LockTimeoutSec => Shared.Get<int>(SharedParameters.LockTimeoutSec);
+
+    public SwitchParameter Force => Shared.Get<SwitchParameter>(SharedParameters.Force);
 
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {

@@ -43,18 +43,13 @@ public sealed class PublishMaasMirrorCommand : AsyncPSCmdlet
     [ValidateSet("None", "Blob")]
     public string PublicAccess { get; set; } = "None";
 
-    /// <summary>Delete the objects under the target that the mirror no longer has, after the new index is in place.</summary>
-    [Parameter]
-    public SwitchParameter Prune { get; set; }
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.Prune, SharedParameters.ThrottleLimit, SharedParameters.PassThru];
 
-    /// <summary>Files uploaded at once.</summary>
-    [Parameter]
-    [ValidateRange(1, 64)]
-    public int ThrottleLimit { get; set; } = 4;
+    public SwitchParameter Prune => Shared.Get<SwitchParameter>(SharedParameters.Prune);
 
-    /// <summary>One object per file (Uploaded, Skipped, Deleted, with its URL) instead of the summary.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
+    public int ThrottleLimit => Shared.Get<int>(SharedParameters.ThrottleLimit);
+
+    public SwitchParameter PassThru => Shared.Get<SwitchParameter>(SharedParameters.PassThru);
 
     protected override string? IoFailureTarget => _root;
     private string? _root;

@@ -37,55 +37,26 @@ public sealed class RemoveMaasBootResourceCommand : AsyncPSCmdlet
     [ValidateNotNullOrEmpty]
     public string? LiteralPath { get; set; }
 
-    /// <summary>Only these operating systems (wildcards).</summary>
-    [Parameter(ParameterSetName = PathSet)]
-    [Parameter(ParameterSetName = LiteralPathSet)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[]? Os { get; set; }
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.Os.In(PathSet, LiteralPathSet), SharedParameters.Release.In(PathSet, LiteralPathSet), SharedParameters.Arch.In(PathSet, LiteralPathSet), SharedParameters.Subarch.In(PathSet, LiteralPathSet), SharedParameters.KeepSnapshots, SharedParameters.LockTimeoutSec, SharedParameters.PassThru];
 
-    /// <summary>Only these releases, codename or version number (wildcards).</summary>
-    [Parameter(ParameterSetName = PathSet)]
-    [Parameter(ParameterSetName = LiteralPathSet)]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(ReleaseCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[]? Release { get; set; }
+    public string[]? Os => Shared.Get<string[]?>(SharedParameters.Os);
 
-    /// <summary>Only these architectures (wildcards).</summary>
-    [Parameter(ParameterSetName = PathSet)]
-    [Parameter(ParameterSetName = LiteralPathSet)]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(ArchCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[]? Arch { get; set; }
+    public string[]? Release => Shared.Get<string[]?>(SharedParameters.Release);
 
-    /// <summary>Only these subarchitectures (wildcards).</summary>
-    [Parameter(ParameterSetName = PathSet)]
-    [Parameter(ParameterSetName = LiteralPathSet)]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(SubarchCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[]? Subarch { get; set; }
+    public string[]? Arch => Shared.Get<string[]?>(SharedParameters.Arch);
+
+    public string[]? Subarch => Shared.Get<string[]?>(SharedParameters.Subarch);
 
     /// <summary>Only images or only bootloaders (default: both).</summary>
     [Parameter(ParameterSetName = PathSet)]
     [Parameter(ParameterSetName = LiteralPathSet)]
     public MaasBootResourceType Type { get; set; }
 
-    /// <summary>Rack: previous snapshots kept besides current after the switch (default 0: only current, as MAAS).</summary>
-    [Parameter]
-    [ValidateRange(0, 1000)]
-    public int KeepSnapshots { get; set; }
+    public int KeepSnapshots => Shared.Get<int>(SharedParameters.KeepSnapshots);
 
-    /// <summary>Seconds to wait for another run that holds the tree.</summary>
-    [Parameter]
-    [ValidateRange(0, 86400)]
-    public int LockTimeoutSec { get; set; } = TransferParameters.DefaultLockTimeoutSec;
+    public int LockTimeoutSec => Shared.Get<int>(SharedParameters.LockTimeoutSec);
 
-    /// <summary>Emit each boot resource removed.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
+    public SwitchParameter PassThru => Shared.Get<SwitchParameter>(SharedParameters.PassThru);
 
     private string? _tree;
 

@@ -33,14 +33,11 @@ public sealed class RestoreMaasBootResourceCommand : AsyncPSCmdlet
     [Parameter(ParameterSetName = PreviousSet)]
     public SwitchParameter Previous { get; set; }
 
-    /// <summary>Seconds to wait for another run that holds the folder.</summary>
-    [Parameter]
-    [ValidateRange(0, 86400)]
-    public int LockTimeoutSec { get; set; } = TransferParameters.DefaultLockTimeoutSec;
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.LockTimeoutSec, SharedParameters.PassThru];
 
-    /// <summary>Emit the snapshot current now points to.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
+    public int LockTimeoutSec => Shared.Get<int>(SharedParameters.LockTimeoutSec);
+
+    public SwitchParameter PassThru => Shared.Get<SwitchParameter>(SharedParameters.PassThru);
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {

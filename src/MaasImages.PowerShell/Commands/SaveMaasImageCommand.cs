@@ -37,63 +37,23 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
     [ValidateNotNullOrEmpty]
     public string? LiteralPath { get; set; }
 
-    [Parameter]
-    public SaveLayout Layout { get; set; } = SaveLayout.Rack;
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses =>
+    [
+        SharedParameters.Layout, SharedParameters.ThrottleLimit, SharedParameters.Force, SharedParameters.Prune, SharedParameters.KeepSnapshots,
+        SharedParameters.KeepVersions, SharedParameters.PassThru, SharedParameters.MaximumRetryCount, SharedParameters.RetryIntervalSec,
+        SharedParameters.StallTimeoutSec, SharedParameters.LockTimeoutSec, SharedParameters.Proxy, SharedParameters.ProxyCredential,
+    ];
 
-    /// <summary>Files downloaded at once.</summary>
-    [Parameter]
-    [ValidateRange(1, 64)]
-    public int ThrottleLimit { get; set; } = 4;
-
-    /// <summary>Re-hash everything already present and re-fetch what is wrong.</summary>
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    /// <summary>Remove what is no longer selected (Mirror: files of other versions; Rack: other images).</summary>
-    [Parameter]
-    public SwitchParameter Prune { get; set; }
-
-    /// <summary>Rack: previous snapshots kept besides current after the switch (default 0: only current, as MAAS).</summary>
-    [Parameter]
-    [ValidateRange(0, 1000)]
-    public int KeepSnapshots { get; set; }
-
-    /// <summary>Mirror: the newest versions kept per product (default 0: no limit); older versions' files are removed.</summary>
-    [Parameter]
-    [ValidateRange(0, 1000)]
-    public int KeepVersions { get; set; }
-
-    /// <summary>Emit a MaasSavedImage per image.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
-    /// <summary>Attempts per file after a transient failure (network, stall, 408/429/5xx).</summary>
-    [Parameter]
-    [ValidateRange(0, 100)]
-    public int MaximumRetryCount { get; set; } = TransferParameters.DefaultMaximumRetryCount;
-
-    /// <summary>First wait between attempts, doubled each time (Retry-After wins).</summary>
-    [Parameter]
-    [ValidateRange(0, 3600)]
-    public int RetryIntervalSec { get; set; } = TransferParameters.DefaultRetryIntervalSec;
-
-    /// <summary>Seconds without a byte before a transfer counts as stalled and is retried.</summary>
-    [Parameter]
-    [ValidateRange(1, 86400)]
-    public int StallTimeoutSec { get; set; } = TransferParameters.DefaultStallTimeoutSec;
-
-    /// <summary>Seconds to wait for another run that holds the destination.</summary>
-    [Parameter]
-    [ValidateRange(0, 86400)]
-    public int LockTimeoutSec { get; set; } = TransferParameters.DefaultLockTimeoutSec;
-
-    /// <summary>An HTTP proxy for the downloads (default: HTTP(S)_PROXY / NO_PROXY).</summary>
-    [Parameter]
-    public Uri? Proxy { get; set; }
-
-    [Parameter]
-    [Credential]
-    public PSCredential? ProxyCredential { get; set; }
+    public SaveLayout Layout => Shared.Get<SaveLayout>(SharedParameters.Layout);
+    public SwitchParameter Force => Shared.Get<SwitchParameter>(SharedParameters.Force);
+    public SwitchParameter Prune => Shared.Get<SwitchParameter>(SharedParameters.Prune);
+    public int KeepSnapshots => Shared.Get<int>(SharedParameters.KeepSnapshots);
+    public int KeepVersions => Shared.Get<int>(SharedParameters.KeepVersions);
+    public SwitchParameter PassThru => Shared.Get<SwitchParameter>(SharedParameters.PassThru);
+    public int MaximumRetryCount => Shared.Get<int>(SharedParameters.MaximumRetryCount);
+    public int RetryIntervalSec => Shared.Get<int>(SharedParameters.RetryIntervalSec);
+    public int StallTimeoutSec => Shared.Get<int>(SharedParameters.StallTimeoutSec);
+    public int LockTimeoutSec => Shared.Get<int>(SharedParameters.LockTimeoutSec);
 
     private string? _destination;
     private TransferProgress? _observer;
@@ -131,7 +91,7 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
             KeepSnapshots = KeepSnapshots,
             KeepVersions = KeepVersions,
             LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
-            Transfer = TransferParameters.Options(ThrottleLimit, MaximumRetryCount, RetryIntervalSec, StallTimeoutSec, Force.IsPresent, Proxy, ProxyCredential),
+            Transfer = TransferParameters.Options(Shared),
         };
 
         // Engine errors (lock, disk space, checksum, download) end the command with their ids.

@@ -42,10 +42,9 @@ public sealed class TestMaasBootResourceCommand : AsyncPSCmdlet
     [ValidateNotNullOrEmpty]
     public string? Source { get; set; }
 
-    /// <summary>Seconds to wait for another run that holds the destination (-Repair).</summary>
-    [Parameter]
-    [ValidateRange(0, 86400)]
-    public int LockTimeoutSec { get; set; } = TransferParameters.DefaultLockTimeoutSec;
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.LockTimeoutSec];
+
+    public int LockTimeoutSec => Shared.Get<int>(SharedParameters.LockTimeoutSec);
 
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
@@ -74,8 +73,7 @@ public sealed class TestMaasBootResourceCommand : AsyncPSCmdlet
         {
             Source = source,
             LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
-            Transfer = TransferParameters.Options(4, TransferParameters.DefaultMaximumRetryCount, TransferParameters.DefaultRetryIntervalSec,
-                TransferParameters.DefaultStallTimeoutSec, false, null, null),
+            Transfer = TransferParameters.Defaults(),
         };
         var observer = new TransferProgress("Verifying MAAS boot resources", EmitProgress, EmitVerbose, EmitWarning, EmitErrorAndWait);
         void Error(Engine.Errors.MaasImagesException error) => EmitError(ErrorRecords.From(error));

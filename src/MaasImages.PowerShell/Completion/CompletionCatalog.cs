@@ -10,6 +10,9 @@ namespace MaasImages.PowerShell.Completion;
 internal static class CompletionCatalog
 {
     private static readonly ConcurrentDictionary<string, byte> SeenStreams = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly ConcurrentDictionary<string, byte> SeenOses = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly ConcurrentDictionary<string, byte> SeenKflavors = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly ConcurrentDictionary<string, byte> SeenLabels = new(StringComparer.OrdinalIgnoreCase);
     private static readonly ConcurrentDictionary<string, byte> SeenReleases = new(StringComparer.OrdinalIgnoreCase);
     private static readonly ConcurrentDictionary<string, byte> SeenArches = new(StringComparer.OrdinalIgnoreCase);
     private static readonly ConcurrentDictionary<string, byte> SeenSubarches = new(StringComparer.OrdinalIgnoreCase);
@@ -23,8 +26,14 @@ internal static class CompletionCatalog
     public static readonly string[] KnownReleases = ["jammy", "noble", "22.04", "24.04", "centos70", "7.0", "8"];
     public static readonly string[] KnownArches = ["amd64", "arm64", "i386", "ppc64el"];
     public static readonly string[] KnownSubarches = ["generic", "ga-22.04", "ga-24.04", "hwe-22.04"];
+    public static readonly string[] KnownOses = ["ubuntu", "centos"];
+    public static readonly string[] KnownKflavors = ["generic"];
+    public static readonly string[] KnownLabels = ["stable"];
 
     public static IEnumerable<string> Streams => KnownStreams.Concat(SeenStreams.Keys);
+    public static IEnumerable<string> Oses => KnownOses.Concat(SeenOses.Keys);
+    public static IEnumerable<string> Kflavors => KnownKflavors.Concat(SeenKflavors.Keys);
+    public static IEnumerable<string> Labels => KnownLabels.Concat(SeenLabels.Keys);
     public static IEnumerable<string> Releases => KnownReleases.Concat(SeenReleases.Keys);
     public static IEnumerable<string> Arches => KnownArches.Concat(SeenArches.Keys);
     public static IEnumerable<string> Subarches => KnownSubarches.Concat(SeenSubarches.Keys);
@@ -41,6 +50,9 @@ internal static class CompletionCatalog
         // Every version of a product shares these values: remember each product once.
         foreach (var image in images.DistinctBy(i => i.ProductName, StringComparer.Ordinal))
         {
+            Add(SeenOses, image.Os);
+            Add(SeenKflavors, image.Kflavor);
+            Add(SeenLabels, image.Label);
             Add(SeenReleases, image.Release);
             Add(SeenReleases, image.ReleaseVersion);
             Add(SeenArches, image.Arch);
@@ -53,6 +65,7 @@ internal static class CompletionCatalog
     {
         foreach (var resource in resources.Where(r => r.Type == MaasImages.Engine.Inventory.MaasBootResourceType.Image))
         {
+            Add(SeenOses, resource.Os);
             Add(SeenReleases, resource.Release);
             Add(SeenReleases, resource.ReleaseVersion);
             Add(SeenArches, resource.Arch);

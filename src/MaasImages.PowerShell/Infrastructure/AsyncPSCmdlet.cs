@@ -8,11 +8,21 @@ namespace MaasImages.PowerShell.Infrastructure;
 /// Runs a cmdlet's work on a background task while every call PowerShell requires on the
 /// pipeline thread (WriteObject, WriteError, WriteVerbose, WriteProgress, ShouldProcess) is
 /// marshalled back to it through a queue the pipeline thread pumps. StopProcessing (Ctrl+C)
-/// cancels one token, so engine work stops promptly.
+/// cancels one token, so engine work stops promptly. The parameters several cmdlets share come
+/// from their one definition in <see cref="SharedParameters"/>, as dynamic parameters.
 /// </summary>
-public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
+public abstract class AsyncPSCmdlet : PSCmdlet, IDynamicParameters, IDisposable
 {
     private readonly CancellationTokenSource _cancellation = new();
+    private SharedParameterValues? _shared;
+
+    /// <summary>The shared parameters this command takes, with the sets and position each has here.</summary>
+    protected virtual IEnumerable<SharedParameterUse> SharedParameterUses => [];
+
+    /// <summary>The values of the shared parameters (their one default when not given).</summary>
+    protected SharedParameterValues Shared => _shared ??= new SharedParameterValues(SharedParameterUses);
+
+    public object? GetDynamicParameters() => Shared.Dictionary.Count == 0 ? null : Shared.Dictionary;
     private BlockingCollection<Action>? _pending;
     private int _pipelineThreadId;
 

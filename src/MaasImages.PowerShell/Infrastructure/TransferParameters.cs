@@ -3,28 +3,28 @@ using MaasImages.Engine.Transfer;
 
 namespace MaasImages.PowerShell.Infrastructure;
 
-/// <summary>
-/// The one home of the transfer parameters Save-MaasImage and Install-MaasBootloader share
-/// (-MaximumRetryCount, -RetryIntervalSec, -StallTimeoutSec, -LockTimeoutSec, -Proxy,
-/// -ProxyCredential; New-MaasBootLink takes -LockTimeoutSec): their defaults and how they become
-/// engine options. The cmdlets have different bases, so each declares the parameters with these
-/// defaults (a test checks they agree).
-/// </summary>
+/// <summary>How the shared transfer parameters (<see cref="SharedParameters"/>) become engine options.</summary>
 internal static class TransferParameters
 {
-    public const int DefaultMaximumRetryCount = 5;
-    public const int DefaultRetryIntervalSec = 1;
-    public const int DefaultStallTimeoutSec = 60;
-    public const int DefaultLockTimeoutSec = 60;
-
-    public static TransferOptions Options(int throttleLimit, int maximumRetryCount, int retryIntervalSec, int stallTimeoutSec, bool force,
-        Uri? proxy, PSCredential? proxyCredential) => new()
+    /// <summary>Save-MaasImage's and Install-MaasBootloader's downloads: -ThrottleLimit, retries, stall timeout, -Force, -Proxy.</summary>
+    public static TransferOptions Options(SharedParameterValues shared) => new()
     {
-        ThrottleLimit = throttleLimit,
-        MaxAttempts = maximumRetryCount + 1,
-        RetryBaseDelay = TimeSpan.FromSeconds(retryIntervalSec),
-        StallTimeout = TimeSpan.FromSeconds(stallTimeoutSec),
-        Force = force,
-        Client = HttpClientProvider.ForProxy(proxy, proxyCredential?.GetNetworkCredential()),
+        ThrottleLimit = shared.Get<int>(SharedParameters.ThrottleLimit),
+        MaxAttempts = shared.Get<int>(SharedParameters.MaximumRetryCount) + 1,
+        RetryBaseDelay = TimeSpan.FromSeconds(shared.Get<int>(SharedParameters.RetryIntervalSec)),
+        StallTimeout = TimeSpan.FromSeconds(shared.Get<int>(SharedParameters.StallTimeoutSec)),
+        Force = shared.Get<SwitchParameter>(SharedParameters.Force).IsPresent,
+        Client = Client(shared),
     };
+
+    /// <summary>The shared parameters' defaults, for a command that downloads without taking them (Test-MaasBootResource -Repair).</summary>
+    public static TransferOptions Defaults() => Options(new SharedParameterValues(
+    [
+        SharedParameters.ThrottleLimit, SharedParameters.MaximumRetryCount, SharedParameters.RetryIntervalSec, SharedParameters.StallTimeoutSec,
+        SharedParameters.Force, SharedParameters.Proxy, SharedParameters.ProxyCredential,
+    ]));
+
+    /// <summary>The HttpClient for -Proxy/-ProxyCredential (the session's one without them).</summary>
+    public static System.Net.Http.HttpClient Client(SharedParameterValues shared) =>
+        HttpClientProvider.ForProxy(shared.Get<Uri?>(SharedParameters.Proxy), shared.Get<PSCredential?>(SharedParameters.ProxyCredential)?.GetNetworkCredential());
 }

@@ -1,0 +1,164 @@
+using System.Collections.ObjectModel;
+using System.Management.Automation;
+using MaasImages.Engine.Layout;
+using MaasImages.PowerShell.Completion;
+
+namespace MaasImages.PowerShell.Infrastructure;
+
+/// <summary>
+/// One parameter that several cmdlets take, defined once: its name, type, default, validation,
+/// completer and help message. Cmdlets take it as a dynamic parameter (<see cref="AsyncPSCmdlet"/>),
+/// each naming the parameter sets and position it has there, so parameter sets stay per cmdlet.
+/// </summary>
+public sealed class SharedParameter
+{
+    private readonly Func<IEnumerable<Attribute>> _attributes;
+
+    internal SharedParameter(string name, Type type, object? defaultValue, string helpMessage, Func<IEnumerable<Attribute>> attributes)
+    {
+        Name = name;
+        Type = type;
+        Default = defaultValue;
+        HelpMessage = helpMessage;
+        _attributes = attributes;
+    }
+
+    public string Name { get; }
+    public Type Type { get; }
+    /// <summary>The value when the parameter is not given.</summary>
+    public object? Default { get; }
+    public string HelpMessage { get; }
+
+    /// <summary>The validation, completion and transformation attributes (fresh instances each time).</summary>
+    public IEnumerable<Attribute> Attributes => _attributes();
+
+    /// <summary>Taken in these parameter sets only (default: all).</summary>
+    public SharedParameterUse In(params string[] parameterSets) => new(this, parameterSets, null);
+
+    /// <summary>Taken at this position (default: named only).</summary>
+    public SharedParameterUse At(int position) => new(this, [], position);
+
+    public static implicit operator SharedParameterUse(SharedParameter parameter) => new(parameter, [], null);
+
+    internal RuntimeDefinedParameter Create(IReadOnlyList<string> parameterSets, int? position)
+    {
+        var attributes = new Collection<Attribute>();
+        foreach (var set in parameterSets.Count == 0 ? [ParameterAttribute.AllParameterSets] : parameterSets)
+        {
+            var parameter = new ParameterAttribute { ParameterSetName = set, HelpMessage = HelpMessage };
+            if (position is { } at) parameter.Position = at;
+            attributes.Add(parameter);
+        }
+        foreach (var attribute in Attributes) attributes.Add(attribute);
+        return new RuntimeDefinedParameter(Name, Type, attributes);
+    }
+}
+
+/// <summary>How one cmdlet takes a shared parameter: in which parameter sets, at which position.</summary>
+public sealed record SharedParameterUse(SharedParameter Parameter, IReadOnlyList<string> ParameterSets, int? Position);
+
+/// <summary>
+/// The one home of the parameters several cmdlets share: the transfer and writer parameters
+/// (-ThrottleLimit, retries, stall and lock timeouts, proxy, -Force, -PassThru, -Prune, -Layout,
+/// retention) and the image filters (-Os, -Release, -Arch, -Subarch, -Kflavor, -Label). A test
+/// checks every cmdlet that has one of these names has it from here.
+/// </summary>
+public static class SharedParameters
+{
+    public const int DefaultThrottleLimit = 4;
+    public const int DefaultMaximumRetryCount = 5;
+    public const int DefaultRetryIntervalSec = 1;
+    public const int DefaultStallTimeoutSec = 60;
+    public const int DefaultLockTimeoutSec = 60;
+
+    public static readonly SharedParameter ThrottleLimit = new("ThrottleLimit", typeof(int), DefaultThrottleLimit,
+        "How many files are transferred at once.", () => [new ValidateRangeAttribute(1, 64)]);
+
+    public static readonly SharedParameter MaximumRetryCount = new("MaximumRetryCount", typeof(int), DefaultMaximumRetryCount,
+        "Attempts per file after a transient failure (network, stall, 408/429/5xx).", () => [new ValidateRangeAttribute(0, 100)]);
+
+    public static readonly SharedParameter RetryIntervalSec = new("RetryIntervalSec", typeof(int), DefaultRetryIntervalSec,
+        "First wait between attempts, in seconds, doubled each time (Retry-After wins).", () => [new ValidateRangeAttribute(0, 3600)]);
+
+    public static readonly SharedParameter StallTimeoutSec = new("StallTimeoutSec", typeof(int), DefaultStallTimeoutSec,
+        "Seconds without a byte before a transfer counts as stalled and is retried.", () => [new ValidateRangeAttribute(1, 86400)]);
+
+    public static readonly SharedParameter LockTimeoutSec = new("LockTimeoutSec", typeof(int), DefaultLockTimeoutSec,
+        "Seconds to wait for another run that holds the destination's lock.", () => [new ValidateRangeAttribute(0, 86400)]);
+
+    public static readonly SharedParameter Proxy = new("Proxy", typeof(Uri), null,
+        "An HTTP proxy (default: HTTP(S)_PROXY / NO_PROXY).", () => []);
+
+    public static readonly SharedParameter ProxyCredential = new("ProxyCredential", typeof(PSCredential), null,
+        "The account for -Proxy.", () => [new CredentialAttribute()]);
+
+    public static readonly SharedParameter Force = new("Force", typeof(SwitchParameter), new SwitchParameter(false),
+        "Re-verify or replace what is already there.", () => []);
+
+    public static readonly SharedParameter PassThru = new("PassThru", typeof(SwitchParameter), new SwitchParameter(false),
+        "Emit an object per item.", () => []);
+
+    public static readonly SharedParameter Prune = new("Prune", typeof(SwitchParameter), new SwitchParameter(false),
+        "Remove what is no longer selected.", () => []);
+
+    public static readonly SharedParameter Layout = new("Layout", typeof(SaveLayout), SaveLayout.Rack,
+        "Rack (as a MAAS rack controller) or Mirror (a servable simplestreams tree).", () => []);
+
+    public static readonly SharedParameter KeepSnapshots = new("KeepSnapshots", typeof(int), 0,
+        "Rack: previous snapshots kept besides current after the switch.", () => [new ValidateRangeAttribute(0, 1000)]);
+
+    public static readonly SharedParameter KeepVersions = new("KeepVersions", typeof(int), 0,
+        "Mirror: the newest versions kept per product (0: no limit).", () => [new ValidateRangeAttribute(0, 1000)]);
+
+    public static readonly SharedParameter Os = Filter("Os", "Operating systems (ubuntu, centos); wildcards allowed.", typeof(OsCompleter));
+
+    public static readonly SharedParameter Release = Filter("Release", "Codename (jammy) or version number (22.04); wildcards allowed.", typeof(ReleaseCompleter));
+
+    public static readonly SharedParameter Arch = Filter("Arch", "Architectures (amd64, arm64); wildcards allowed.", typeof(ArchCompleter));
+
+    public static readonly SharedParameter Subarch = Filter("Subarch", "Subarchitectures, i.e. kernels (ga-24.04, hwe-22.04); wildcards allowed.", typeof(SubarchCompleter));
+
+    public static readonly SharedParameter Kflavor = Filter("Kflavor", "Kernel flavours (generic, lowlatency); wildcards allowed.", typeof(KflavorCompleter));
+
+    public static readonly SharedParameter Label = Filter("Label", "Labels (stable, candidate); wildcards allowed.", typeof(LabelCompleter));
+
+    /// <summary>Every shared parameter, by name.</summary>
+    public static IReadOnlyDictionary<string, SharedParameter> All { get; } = typeof(SharedParameters)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.FieldType == typeof(SharedParameter))
+        .Select(f => (SharedParameter)f.GetValue(null)!)
+        .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+
+    private static SharedParameter Filter(string name, string help, Type completer) => new(name, typeof(string[]), null, help,
+        () => [new SupportsWildcardsAttribute(), new ArgumentCompleterAttribute(completer), new ValidateNotNullOrEmptyAttribute()]);
+}
+
+/// <summary>The shared parameters one cmdlet invocation takes (its dynamic parameters) and their values.</summary>
+public sealed class SharedParameterValues
+{
+    private readonly Dictionary<string, SharedParameter> _taken = new(StringComparer.OrdinalIgnoreCase);
+
+    internal SharedParameterValues(IEnumerable<SharedParameterUse> uses)
+    {
+        foreach (var use in uses)
+        {
+            _taken.Add(use.Parameter.Name, use.Parameter);
+            Dictionary.Add(use.Parameter.Name, use.Parameter.Create(use.ParameterSets, use.Position));
+        }
+    }
+
+    /// <summary>What GetDynamicParameters hands PowerShell; it binds the values into it.</summary>
+    public RuntimeDefinedParameterDictionary Dictionary { get; } = [];
+
+    /// <summary>The value given on the command line, else the parameter's one default.</summary>
+    public T Get<T>(SharedParameter parameter)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        if (!_taken.ContainsKey(parameter.Name))
+            throw new InvalidOperationException($"This command does not take -{parameter.Name}.");
+        return Dictionary.TryGetValue(parameter.Name, out var bound) && bound.IsSet ? (T)bound.Value : (T)parameter.Default!;
+    }
+
+    public bool IsBound(SharedParameter parameter) =>
+        Dictionary.TryGetValue(parameter.Name, out var bound) && bound.IsSet;
+}
