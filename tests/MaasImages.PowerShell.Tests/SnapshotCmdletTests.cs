@@ -107,7 +107,7 @@ public sealed class SnapshotCmdletTests() : ServedSampleTests("maasimages-snapsh
         Assert.Empty(result.Errors);
         Assert.False(Directory.Exists(Path.Combine(Destination, "noble/arm64/20250701")));
         Assert.True(File.Exists(Path.Combine(Destination, "noble/arm64/20250718/ga-24.04/generic/boot-kernel")));
-        Assert.Contains(result.Verbose, v => v.StartsWith("Removed noble/arm64/20250701/ga-24.04/generic/boot-kernel (-KeepVersions 1)", StringComparison.Ordinal));
+        Assert.Contains(result.Verbose, v => v.StartsWith("Removed noble/arm64/20250701/ga-24.04/generic/boot-kernel (keeping the newest version)", StringComparison.Ordinal));
         // The mirror still reads as a stream, with the kept version's files.
         var read = Session.Run("Get-MaasImageVersion -Source $dest -Keyring $keyring -Release noble -Arch arm64 -Subarch ga-24.04 -Latest | ForEach-Object VersionName", Vars);
         Assert.Equal("20250718", Assert.Single(read.Output).ToString());

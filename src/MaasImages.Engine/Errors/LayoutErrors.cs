@@ -17,7 +17,7 @@ public sealed class CorruptArchiveException(string archive, string problem, Exce
 public sealed class LinkPathOccupiedException(string folder, IReadOnlyList<string> names)
     : MaasImagesException("LinkPathOccupied", MaasErrorKind.WriteError,
         $"'{folder}' holds {string.Join(", ", names.Select(n => $"'{n}'"))} as a regular file or folder where a boot link belongs. " +
-        "Move it away, or pass -Force to replace it with the link. No link was changed.", folder)
+        "Move it away, or have it replaced. No link was changed.", folder, remedy: MaasRemedy.Override)
 {
     public IReadOnlyList<string> Names { get; } = names;
 }

@@ -15,23 +15,50 @@ public enum MaasErrorKind
 }
 
 /// <summary>
+/// What the caller can change to get past an error, in the engine's terms. The engine's texts name
+/// no cmdlet parameter: the cmdlet layer turns a remedy into "pass -Force …" and the like.
+/// </summary>
+public enum MaasRemedy
+{
+    None,
+    /// <summary>Run again overriding the check (replace, go back): -Force.</summary>
+    Override,
+    /// <summary>Give a keyring file.</summary>
+    KeyringFile,
+    /// <summary>Give a keyring file, or read the stream unverified.</summary>
+    KeyringOrSkipSignatureCheck,
+    /// <summary>Read the stream unverified on purpose.</summary>
+    SkipSignatureCheck,
+    /// <summary>Name the stream a file was saved from.</summary>
+    RepairSource,
+    /// <summary>Name the snapshot to restore.</summary>
+    NameSnapshot,
+    /// <summary>Keep snapshots when saving (or do not ask to keep them where there are none).</summary>
+    KeepSnapshots,
+}
+
+/// <summary>
 /// Base of every error the engine raises on purpose. <see cref="ErrorId"/> is stable: scripts may
 /// match on it (<c>$_.FullyQualifiedErrorId</c> starts with it).
 /// </summary>
 public class MaasImagesException : Exception
 {
-    public MaasImagesException(string errorId, MaasErrorKind kind, string message, object? target = null, Exception? inner = null)
+    public MaasImagesException(string errorId, MaasErrorKind kind, string message, object? target = null, Exception? inner = null,
+        MaasRemedy remedy = MaasRemedy.None)
         : base(message, inner)
     {
         ErrorId = errorId;
         Kind = kind;
         Target = target;
+        Remedy = remedy;
     }
 
     public string ErrorId { get; }
     public MaasErrorKind Kind { get; }
     /// <summary>The URI, path or document the error is about.</summary>
     public object? Target { get; }
+    /// <summary>What the caller can change to get past it; the cmdlet layer words it as a parameter.</summary>
+    public MaasRemedy Remedy { get; init; }
 }
 
 /// <summary>The source could not be reached at all (DNS, refused connection, TLS, timeout).</summary>

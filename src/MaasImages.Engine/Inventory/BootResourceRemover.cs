@@ -88,7 +88,10 @@ public static class BootResourceRemover
     {
         if (tree.Layout == SaveLayout.Mirror && options.KeepSnapshots > 0)
             throw new InvalidArgumentException("LayoutParameterMismatch",
-                $"-KeepSnapshots applies to a rack boot-resources folder only; '{tree.Root}' is a mirror, which has no snapshots. Nothing was changed.", "KeepSnapshots");
+                $"'{tree.Root}' is a mirror, which has no snapshots to keep (only a rack boot-resources folder has). Nothing was changed.", "KeepSnapshots")
+            {
+                Remedy = MaasRemedy.KeepSnapshots,
+            };
     }
 
     private static void RemoveFromRack(string root, string current, List<MaasBootResource> doomed, List<MaasBootResource> kept, RemoveOptions options,

@@ -10,7 +10,7 @@ namespace MaasImages.Engine.Inventory;
 /// <summary>A corrupt or missing file cannot be fetched again: nothing says where it came from.</summary>
 public sealed class RepairSourceUnknownException(string path, string problem)
     : MaasImagesException("RepairSourceUnknown", MaasErrorKind.ObjectNotFound,
-        $"Cannot repair '{path}': {problem}. Pass -Source with the stream it was saved from (a URL or folder), or save it again with Save-MaasImage.", path);
+        $"Cannot repair '{path}': {problem}. Name the stream it was saved from (a URL or folder), or save it again.", path, remedy: MaasRemedy.RepairSource);
 
 /// <summary>
 /// Test-MaasBootResource -Repair: corrupt and missing files are fetched again through the

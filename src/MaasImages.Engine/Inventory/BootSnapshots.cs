@@ -128,12 +128,18 @@ public static class BootSnapshots
     {
         var current = RackSnapshots.ResolveCurrent(root) is { } folder ? Path.GetFileName(folder) : null;
         if (current is null)
-            throw new SnapshotNotFoundException(root, $"'{RackSnapshots.CurrentName}' in '{root}' does not point to a snapshot, so there is no previous one: name one with -Snapshot.");
+            throw new SnapshotNotFoundException(root, $"'{RackSnapshots.CurrentName}' in '{root}' does not point to a snapshot, so there is no previous one: name one.")
+            {
+                Remedy = MaasRemedy.NameSnapshot,
+            };
         var all = RackSnapshots.Snapshots(root);
         var index = all.ToList().IndexOf(current);
         if (index < 0 || index + 1 >= all.Count)
             throw new SnapshotNotFoundException(root,
-                $"No snapshot in '{root}' is older than the current {current}. Keep some with Save-MaasImage -KeepSnapshots N (by default only current is kept, as MAAS does).");
+                $"No snapshot in '{root}' is older than the current {current}: by default only current is kept, as MAAS does.")
+            {
+                Remedy = MaasRemedy.KeepSnapshots,
+            };
         return all[index + 1];
     }
 

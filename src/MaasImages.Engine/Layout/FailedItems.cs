@@ -32,7 +32,7 @@ internal sealed class FailedItems(ITransferObserver observer)
 /// </summary>
 public sealed class ItemNotSavedException(MaasImageVersion item, MaasImagesException cause)
     : MaasImagesException(cause.ErrorId, cause.Kind,
-        $"{item.ProductName} {item.VersionName} was not saved: {cause.Message}", item, cause)
+        $"{item.ProductName} {item.VersionName} was not saved: {cause.Message}", item, cause, cause.Remedy)
 {
     public MaasImageVersion Item { get; } = item;
 }

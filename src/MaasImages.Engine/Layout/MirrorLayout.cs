@@ -133,7 +133,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
         MirrorMetadata.Write(_root, metadata, observer.OnMessage);
         if (_options.Prune) Prune(log, failedPaths);
         if (_options.KeepVersions > 0 && failures.Count == 0) KeepNewestVersions(_options.KeepVersions, log);
-        else if (_options.KeepVersions > 0) log("Not applying -KeepVersions: some items could not be saved, so their older versions stay.");
+        else if (_options.KeepVersions > 0) log("Not removing older versions: some items could not be saved, so their older versions stay.");
         SaveState();
 
         // A path several images share (the squashfs of ga and hwe kernels) counts once, for the first
@@ -225,8 +225,8 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
             var paths = recorded.Where(e => e.Value.Product == product && e.Value.Version == version).Select(e => e.Key).ToList();
             // A path a kept version also uses stays (and stays recorded).
             foreach (var path in paths.Where(p => !stillUsed.Contains(p)))
-                RemoveFile(path, $"Removed {path} (-KeepVersions {keep}).", log);
-            log($"Removed {product} {version}: -KeepVersions {keep} keeps the {(keep == 1 ? "newest version" : $"{keep} newest versions")} of each product.");
+                RemoveFile(path, $"Removed {path} (keeping the {(keep == 1 ? "newest version" : $"{keep} newest versions")}).", log);
+            log($"Removed {product} {version}: only the {(keep == 1 ? "newest version" : $"{keep} newest versions")} of each product {(keep == 1 ? "is" : "are")} kept.");
         }
     }
 

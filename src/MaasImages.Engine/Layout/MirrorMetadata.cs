@@ -68,7 +68,10 @@ internal static class MirrorMetadata
             if (force) continue;
             throw new StreamMismatchException(
                 $"{differs} Saving would replace the index of another stream (candidate over stable?). Nothing was written: save this stream into " +
-                "its own folder, or, if upstream really dropped those content ids, pass -Force to replace the index.", local);
+                "its own folder, or, if upstream really dropped those content ids, replace the index on purpose.", local)
+            {
+                Remedy = MaasRemedy.Override,
+            };
         }
         return stream;
     }

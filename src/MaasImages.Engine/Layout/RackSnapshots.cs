@@ -230,7 +230,7 @@ internal static class RackSnapshots
         var keptName = Path.GetFileName(Path.TrimEndingDirectorySeparator(keep));
         var all = Snapshots(root);
         var retained = all.Where(name => name != keptName).Take(Math.Max(0, keepSnapshots)).ToHashSet(StringComparer.Ordinal);
-        foreach (var name in retained) log($"Kept the snapshot {name} (-KeepSnapshots {keepSnapshots}).");
+        foreach (var name in retained) log($"Kept the snapshot {name} (keeping {keepSnapshots} besides current).");
         var previousName = previousCurrent is null ? null : Path.GetFileName(Path.TrimEndingDirectorySeparator(previousCurrent));
         // Only what a restore went back from counts, not a snapshot a killed run left unswitched.
         var rolledBackFrom = ReadRolledBackFrom(root);
@@ -256,8 +256,8 @@ internal static class RackSnapshots
             }
             NoFollow.DeleteTree(doomed, static () => TestPause.At(TestPause.CleanupDelete));
             if (newerThanRestored)
-                warn($"Removed the snapshot {name}, which '{CurrentName}' was restored back from (it served {previousName} before this run): -KeepSnapshots {keepSnapshots} keeps " +
-                     $"{(keepSnapshots == 0 ? "no snapshot" : (keepSnapshots == 1 ? "only the newest snapshot" : $"only the {keepSnapshots} newest snapshots"))} besides '{CurrentName}'. Pass a larger -KeepSnapshots to keep it.");
+                warn($"Removed the snapshot {name}, which '{CurrentName}' was restored back from (it served {previousName} before this run): this run keeps " +
+                     $"{(keepSnapshots == 0 ? "no snapshot" : (keepSnapshots == 1 ? "only the newest snapshot" : $"only the {keepSnapshots} newest snapshots"))} besides '{CurrentName}'. Keep more snapshots to keep it.");
             else
                 log(name.StartsWith(SnapshotPrefix, StringComparison.Ordinal) ? $"Removed the old snapshot {name}."
                     : $"Removed {name}, left by an interrupted run.");

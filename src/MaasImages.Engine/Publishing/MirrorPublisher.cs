@@ -108,7 +108,7 @@ public static class MirrorPublisher
         }
         else if (options.PublicRead)
         {
-            observer.OnWarning($"The container of {store.Location} already exists: its access level is left as it is (-PublicAccess applies to a container this command creates).");
+            observer.OnWarning($"The container of {store.Location} already exists: its access level is left as it is (public access is set only on a container this command creates).");
         }
 
         var results = new ConcurrentBag<MaasPublishedObject>();

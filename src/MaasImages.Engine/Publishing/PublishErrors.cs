@@ -6,14 +6,14 @@ namespace MaasImages.Engine.Publishing;
 public sealed class StorageAuthenticationFailedException(string target, string reason, Exception? inner = null)
     : MaasImagesException("AuthenticationFailed", MaasErrorKind.SecurityError,
         $"'{target}' refused the credential: {reason}. Nothing was changed there. Check the account key of the connection string " +
-        "(-ConnectionString or AZURE_STORAGE_CONNECTION_STRING), the SAS in the URI (signature, expiry), or sign in (az login / azure/login) for DefaultAzureCredential.",
+        "(given to this command, or AZURE_STORAGE_CONNECTION_STRING), the SAS in the URI (signature, expiry), or sign in (az login / azure/login) for DefaultAzureCredential.",
         target, inner);
 
 /// <summary>The credential is valid but may not do what publishing needs (list, write, delete, create the container).</summary>
 public sealed class StorageAuthorizationFailedException(string target, string reason, Exception? inner = null)
     : MaasImagesException("AuthorizationFailed", MaasErrorKind.PermissionDenied,
         $"'{target}' refused the operation: {reason}. Grant the identity the 'Storage Blob Data Contributor' role on the container, " +
-        "or use a SAS with read, add, create, write, list (and delete for -Prune) permissions.",
+        "or use a SAS with read, add, create, write, list (and delete, to prune) permissions.",
         target, inner);
 
 /// <summary>The container does not exist and could not be created.</summary>
@@ -33,5 +33,5 @@ public sealed class StorageRequestFailedException(string errorId, string target,
 /// <summary>The folder is not a mirror: no streams/v1/index.json or index.sjson.</summary>
 public sealed class MirrorNotFoundException(string path)
     : MaasImagesException("MirrorNotFound", MaasErrorKind.ObjectNotFound,
-        $"'{path}' is not a mirror: it has no streams/v1/index.sjson or index.json. Give the folder Save-MaasImage -Layout Mirror wrote (its root, where 'streams' is).",
+        $"'{path}' is not a mirror: it has no streams/v1/index.sjson or index.json. Give the root of a mirror (the folder holding 'streams') that a save in the mirror layout wrote.",
         path);

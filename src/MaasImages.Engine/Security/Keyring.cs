@@ -50,15 +50,17 @@ public sealed class Keyring
         foreach (var candidate in SystemLocations)
             if (File.Exists(candidate)) return Load(candidate);
         throw new KeyringNotFoundException(
-            $"The stream is signed but no keyring was found. Looked for -Keyring, ${EnvironmentVariable}, {string.Join(" and ", SystemLocations)}. " +
-            "Pass one with -Keyring <file> (binary or armored; on Ubuntu: apt install ubuntu-cloudimage-keyring), or set $env:MAASIMAGES_KEYRING, " +
-            "or use -SkipSignatureCheck to read the stream unverified.", explicitPath);
+            $"The stream is signed but no keyring was found. Looked for a keyring given to this command, ${EnvironmentVariable}, {string.Join(" and ", SystemLocations)}. " +
+            "On Ubuntu: apt install ubuntu-cloudimage-keyring, or set $env:MAASIMAGES_KEYRING to a binary or armored keyring.", explicitPath)
+        {
+            Remedy = MaasRemedy.KeyringOrSkipSignatureCheck,
+        };
     }
 
     public static Keyring Load(string path)
     {
         if (!File.Exists(path))
-            throw new KeyringNotFoundException($"Keyring '{path}' does not exist. Pass a binary or armored OpenPGP public keyring with -Keyring.", path);
+            throw new KeyringNotFoundException($"Keyring '{path}' does not exist.", path) { Remedy = MaasRemedy.KeyringFile };
         var bytes = File.ReadAllBytes(path);
         try
         {

@@ -23,8 +23,8 @@ public sealed class ContentIdMismatchException(string document, string expected,
 public sealed class StaleMetadataException(string document, DateTimeOffset offered, DateTimeOffset saved, string destination)
     : MaasImagesException("StaleMetadata", MaasErrorKind.SecurityError,
         $"'{document}' is dated {offered:R} but '{destination}' was already saved from a copy dated {saved:R}. " +
-        "Older metadata is refused (it could be a replayed signed document hiding newer fixes); pass -Force to go back on purpose.",
-        document)
+        "Older metadata is refused (it could be a replayed signed document hiding newer fixes).",
+        document, remedy: MaasRemedy.Override)
 {
     public DateTimeOffset Offered { get; } = offered;
     public DateTimeOffset Saved { get; } = saved;

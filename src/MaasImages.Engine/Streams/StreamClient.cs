@@ -34,7 +34,10 @@ public static class StreamClient
             {
                 throw new UnsignedStreamException(
                     $"Stream at '{source.Root}' is not signed ('{indexPath}' has no signature and there is no .sjson or .json.gpg). " +
-                    "Nothing is read from unverified metadata unless you say so: pass -SkipSignatureCheck.", uri);
+                    "Nothing is read from unverified metadata unless you say so.", uri)
+                {
+                    Remedy = MaasRemedy.SkipSignatureCheck,
+                };
             }
             var (updated, contents) = StreamIndexParser.Parse(document, source);
             var name = source.Name ?? StreamIndexParser.CommonLabel(contents) ?? LastSegment(source.Root);

@@ -3,14 +3,17 @@ using MaasImages.Engine.Errors;
 
 namespace MaasImages.PowerShell.Infrastructure;
 
-/// <summary>Engine errors become ErrorRecords whose id is the engine's stable error id.</summary>
+/// <summary>
+/// Engine errors become ErrorRecords whose id is the engine's stable error id; the message gains
+/// the parameter that helps (<see cref="ParameterHints"/>).
+/// </summary>
 internal static class ErrorRecords
 {
     public static ErrorRecord From(MaasImagesException error)
     {
         var record = new ErrorRecord(error, error.ErrorId, Category(error.Kind), error.Target);
         // In the message itself (not only RecommendedAction, which the views print as a second copy), so logs keep it.
-        if (WayForward(error) is { } action) record.ErrorDetails = new ErrorDetails($"{error.Message} {action}");
+        if ((WayForward(error) ?? ParameterHints.For(error)) is { } action) record.ErrorDetails = new ErrorDetails($"{error.Message} {action}");
         return record;
     }
 

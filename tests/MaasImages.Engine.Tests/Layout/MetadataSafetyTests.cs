@@ -1,3 +1,4 @@
+using MaasImages.Engine.Errors;
 using MaasImages.Engine.Layout;
 using MaasImages.Engine.Layout.Bootloaders;
 using MaasImages.Engine.Security;
@@ -129,7 +130,7 @@ public sealed class MetadataSafetyTests : IAsyncLifetime
         Assert.Equal("StreamMismatch", error.ErrorId);
         Assert.Contains("does not: com.ubuntu.maas:stable:v3:download; the stream lists com.ubuntu.maas:candidate:v3:download instead", error.Message, StringComparison.Ordinal);
         Assert.Contains("its own folder", error.Message, StringComparison.Ordinal);
-        Assert.Contains("-Force", error.Message, StringComparison.Ordinal);
+        Assert.Equal(MaasRemedy.Override, error.Remedy); // the cmdlet layer names -Force
         TreeFingerprint.AssertSame(before, Fingerprint(), "the mirror");
         Assert.Empty(PayloadRequests());
         // -WhatIf reports the same refusal.

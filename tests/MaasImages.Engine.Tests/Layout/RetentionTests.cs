@@ -94,7 +94,7 @@ public sealed class RetentionTests : ServedSampleTest
         var first = CurrentName();
         var observer = await Save(newer, Options(keepSnapshots: 1));
         Assert.Equal(2, SnapshotNames().Length);
-        Assert.Contains($"Kept the snapshot {first} (-KeepSnapshots 1).", observer.Messages);
+        Assert.Contains($"Kept the snapshot {first} (keeping 1 besides current).", observer.Messages);
         // current no longer uses the older version's files, but the kept snapshot does: they stay.
         Assert.All(olderOnly, sha => Assert.True(File.Exists(Path.Combine(Cache, sha)), $"cache/{sha} kept"));
         Assert.Equal("20250701", Version(Path.Combine(Root, first)));
@@ -310,7 +310,7 @@ public sealed class RetentionTests : ServedSampleTest
             Assert.False(File.Exists(Path.Combine(Root, file.Path)), $"{file.Path} removed");
         Assert.False(Directory.Exists(Path.Combine(Root, "noble/arm64/20250701")), "the version's folder is gone once empty");
         Assert.All(newer.Single().Files, f => Assert.True(File.Exists(Path.Combine(Root, f.Path)), f.Path));
-        Assert.Contains(observer.Messages, m => m == $"Removed {older.Single().ProductName} 20250701: -KeepVersions 1 keeps the newest version of each product.");
+        Assert.Contains(observer.Messages, m => m == $"Removed {older.Single().ProductName} 20250701: only the newest version of each product is kept.");
         // The documents are upstream's, byte for byte (their signatures must stay valid).
         foreach (var document in Directory.GetFiles(Path.Combine(Root, "streams/v1")))
             Assert.Equal(File.ReadAllBytes(Served.PathOf("streams/v1/" + Path.GetFileName(document))), File.ReadAllBytes(document));
@@ -387,7 +387,7 @@ public sealed class RetentionTests : ServedSampleTest
         Server.Faults.Add("*20250718/hwe-24.04/generic/boot-kernel", MaasImages.TestServer.Fault.Status(404), count: -1);
         var observer = await Save(newer, Options(SaveLayout.Mirror, keepVersions: 1));
         Assert.NotEmpty(observer.Failures);
-        Assert.Contains("Not applying -KeepVersions: some items could not be saved, so their older versions stay.", observer.Messages);
+        Assert.Contains("Not removing older versions: some items could not be saved, so their older versions stay.", observer.Messages);
         Assert.All(older.Single().Files, f => Assert.True(File.Exists(Path.Combine(Root, f.Path)), f.Path));
         Assert.True(File.Exists(MirrorPath(newer[0], "boot-kernel")), "the image that did download is saved");
     }

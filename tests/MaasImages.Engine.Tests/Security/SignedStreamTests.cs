@@ -219,7 +219,7 @@ public sealed partial class SignedStreamTests : IDisposable
     {
         var error = await Assert.ThrowsAsync<UnsignedStreamException>(() => Read(Keyring(RsaKey.Value)));
         Assert.Equal("UnsignedStream", error.ErrorId);
-        Assert.Contains("-SkipSignatureCheck", error.Message, StringComparison.Ordinal);
+        Assert.Equal(MaasRemedy.SkipSignatureCheck, error.Remedy); // the cmdlet layer names -SkipSignatureCheck
         var (stream, images) = await Read(null, skip: true);
         Assert.Equal(StreamSignatureStatus.Unsigned, stream.SignatureStatus);
         Assert.Equal(22, images);
@@ -234,7 +234,7 @@ public sealed partial class SignedStreamTests : IDisposable
         var error = await Assert.ThrowsAsync<KeyringNotFoundException>(() => Read(null, environmentKeyring: string.Empty));
         Assert.Equal("KeyringNotFound", error.ErrorId);
         Assert.Contains("/usr/share/keyrings/ubuntu-cloudimage-keyring.gpg", error.Message, StringComparison.Ordinal);
-        Assert.Contains("-Keyring", error.Message, StringComparison.Ordinal);
+        Assert.Equal(MaasRemedy.KeyringOrSkipSignatureCheck, error.Remedy); // the cmdlet layer names -Keyring and -SkipSignatureCheck
         Assert.Contains("$" + Engine.Security.Keyring.EnvironmentVariable, error.Message, StringComparison.Ordinal);
     }
 

@@ -255,7 +255,7 @@ internal sealed class BootloaderRackLayout : ILayoutJob<IReadOnlyList<MaasBootlo
         foreach (var link in links) BootLinkMaker.Apply(link);
         var missing = links.Where(l => l.Status == BootLinkStatus.Missing).Select(l => l.Name).ToList();
         if (missing.Count > 0)
-            warn($"No root link for {string.Join(", ", missing)}: their bootloaders are not installed (see -Type, -Arch, -All).");
+            warn($"No root link for {string.Join(", ", missing)}: their bootloaders are not installed (not selected by type and architecture, or not among the four MAAS installs).");
     }
 
     private IEnumerable<(string RelativePath, string CacheName)> Placements() => _products.SelectMany(Placements);
