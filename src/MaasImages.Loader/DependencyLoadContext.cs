@@ -18,30 +18,74 @@ public sealed class DependencyLoadContext : AssemblyLoadContext
     private static readonly object Gate = new();
     private static DependencyLoadContext? s_instance;
     private readonly string _folder;
+    private readonly bool _flat;
 
-    private DependencyLoadContext(string folder) : base("MaasImages", isCollectible: false) => _folder = folder;
+    private DependencyLoadContext(string folder, bool flat) : base("MaasImages", isCollectible: false)
+    {
+        _folder = folder;
+        _flat = flat;
+    }
 
-    /// <summary>The folder of private assemblies (the module's Dependencies/).</summary>
+    /// <summary>The folder of private assemblies (the module's Dependencies/, or the module folder itself when flat).</summary>
     public static string? Folder => s_instance?._folder;
 
-    /// <summary>Sets the context up once per process for the module in <paramref name="moduleFolder"/>.</summary>
+    /// <summary>
+    /// Sets the context up once per process for the module in <paramref name="moduleFolder"/>.
+    /// The private assemblies are in its Dependencies/ (the built module) or beside the cmdlets
+    /// (a flat build output folder); without the engine in either, the import stops with a
+    /// message that says so, rather than failing later on every cmdlet.
+    /// </summary>
     public static void Register(string moduleFolder)
     {
         lock (Gate)
         {
             if (s_instance is not null) return;
-            s_instance = new DependencyLoadContext(Path.Combine(moduleFolder, "Dependencies"));
+            var folder = PrivateFolder(moduleFolder) ?? throw new FileNotFoundException(
+                $"MaasImages cannot load: {EngineAssembly}.dll is neither in '{Path.Combine(moduleFolder, "Dependencies")}' nor in '{moduleFolder}'. " +
+                "The module folder is incomplete: install the module again (or run ./build.ps1 and import out/MaasImages).",
+                EngineAssembly + ".dll");
+            s_instance = new DependencyLoadContext(folder, flat: folder == moduleFolder);
             Default.Resolving += ResolveEngine;
         }
     }
 
-    private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name) =>
-        name.Name == EngineAssembly && s_instance is { } instance ? instance.LoadFromAssemblyName(name) : null;
+    private static string? PrivateFolder(string moduleFolder)
+    {
+        foreach (var folder in new[] { Path.Combine(moduleFolder, "Dependencies"), moduleFolder })
+            if (File.Exists(Path.Combine(folder, EngineAssembly + ".dll"))) return folder;
+        return null;
+    }
 
-    /// <summary>Private assemblies come from Dependencies/; anything else falls back to the default context.</summary>
+    /// <summary>
+    /// Loads the engine by its path, never by name: asking the private context by name would let
+    /// it fall back to the default context, which asks this handler again (a stack overflow).
+    /// </summary>
+    private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name)
+    {
+        if (name.Name != EngineAssembly || s_instance is not { } instance) return null;
+        var path = Path.Combine(instance._folder, EngineAssembly + ".dll");
+        return File.Exists(path) ? instance.LoadFromAssemblyPath(path) : null;
+    }
+
+    /// <summary>
+    /// Private assemblies come from the private folder; anything else falls back to the default
+    /// context. A flat build output also holds copies of what the host already has (PowerShell's
+    /// and the framework's assemblies): those are shared, not loaded a second time.
+    /// </summary>
     protected override Assembly? Load(AssemblyName assemblyName)
     {
-        var path = Path.Combine(_folder, assemblyName.Name + ".dll");
+        if (assemblyName.Name is not { } simpleName || (_flat && IsPlatformAssembly(simpleName))) return null;
+        var path = Path.Combine(_folder, simpleName + ".dll");
         return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
     }
+
+    private static readonly Lazy<HashSet<string>> PlatformAssemblies = new(() =>
+        new HashSet<string>(
+            ((AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string) ?? "")
+                .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+                .Select(Path.GetFileNameWithoutExtension)
+                .OfType<string>(),
+            StringComparer.OrdinalIgnoreCase));
+
+    private static bool IsPlatformAssembly(string simpleName) => PlatformAssemblies.Value.Contains(simpleName);
 }

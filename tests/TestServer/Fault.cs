@@ -46,6 +46,9 @@ public sealed class Fault
     /// <summary>Throttle: the pace of the body.</summary>
     public long BytesPerSecond { get; private init; }
 
+    /// <summary>Status made by <see cref="Redirect"/>: the base the request's path is resolved against for Location.</summary>
+    public Uri? RedirectBase { get; private init; }
+
     /// <summary>Stall made by <see cref="Hold"/>: the body flows again when this task completes (not after a duration).</summary>
     public Task? Release { get; private init; }
 
@@ -63,6 +66,18 @@ public sealed class Fault
         }
 
         return new Fault(FaultKind.Status) { StatusCode = statusCode, RetryAfterSeconds = retryAfterSeconds };
+    }
+
+    /// <summary>
+    /// Answer 302 with Location = the same path under <paramref name="newBase"/>, as a server that
+    /// hands payloads to another host (a CDN, a mirror) does; the new host may be any URL, also one
+    /// that does not answer.
+    /// </summary>
+    public static Fault Redirect(Uri newBase)
+    {
+        ArgumentNullException.ThrowIfNull(newBase);
+        if (!newBase.IsAbsoluteUri) throw new ArgumentException("Use an absolute URL.", nameof(newBase));
+        return new Fault(FaultKind.Status) { StatusCode = 302, RedirectBase = newBase };
     }
 
     /// <summary>
@@ -125,6 +140,7 @@ public sealed class Fault
 
     public override string ToString() => Kind switch
     {
+        FaultKind.Status when RedirectBase is { } to => Invariant($"Redirect({to})"),
         FaultKind.Status when RetryAfterSeconds is { } s => Invariant($"Status({StatusCode}, retryAfter {s}s)"),
         FaultKind.Status => Invariant($"Status({StatusCode})"),
         FaultKind.DropAfter => Invariant($"DropAfter({Bytes})"),

@@ -46,6 +46,11 @@ internal sealed class FileResponder(string root, FaultPlan faults)
                 response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             }
 
+            if (status.RedirectBase is { } redirect)
+            {
+                response.Headers.Location = new Uri(redirect, relative ?? "").AbsoluteUri;
+            }
+
             response.ContentLength = 0;
             return;
         }

@@ -111,7 +111,12 @@ internal sealed class FileFetcher
             }
             catch (TransientTransferException e)
             {
-                throw new DownloadFailedException($"Downloading '{item.Name}' from '{item.Source}' failed after {Formatting.Counted.Of(attempts, "attempt")}: {e.Message} The partial file is kept: run again to resume.", item.Source, e);
+                // Only a partial that exists is worth naming (a host never reached left none).
+                var kept = File.Exists(PartialPath(item.Destination)) ? " The partial file is kept: run again to resume." : "";
+                throw new DownloadFailedException($"Downloading '{item.Name}' from '{item.Source}' failed after {Formatting.Counted.Of(attempts, "attempt")}: {e.Message}{kept}", item.Source, e)
+                {
+                    Failure = e.Failure,
+                };
             }
         }
     }
@@ -189,7 +194,15 @@ internal sealed class FileFetcher
         }
         catch (HttpRequestException e)
         {
-            throw new TransientTransferException($"cannot reach '{item.Source}': {Errors.ConnectionFailures.Describe(item.Source, e)}.", null, e);
+            // After a redirect the request names the host that failed, which is the one to describe.
+            var target = request.RequestUri is { IsAbsoluteUri: true } final ? final : item.Source;
+            var where = target == item.Source ? $"'{target}'" : $"'{target}' (where the server redirected)";
+            var failure = Errors.ConnectionFailures.Classify(e);
+            var message = $"cannot reach {where}: {Errors.ConnectionFailures.Describe(target, e)}.";
+            // A server that does not speak TLS, or whose certificate is refused, will not change on a retry.
+            if (failure is Errors.ConnectionFailure.NotTls or Errors.ConnectionFailure.CertificateRejected)
+                throw new DownloadFailedException($"Downloading '{item.Name}' from '{item.Source}' failed: {message}", item.Source, e) { Failure = failure };
+            throw new TransientTransferException(message, null, e) { Failure = failure };
         }
 
         using (response)

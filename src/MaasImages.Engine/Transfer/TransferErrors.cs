@@ -20,7 +20,11 @@ public sealed class DestinationLockedException(string path, TimeSpan waited, str
 
 /// <summary>A download failed for good (after retries, or on a status that is never retried).</summary>
 public sealed class DownloadFailedException(string message, object? target, Exception? inner = null)
-    : MaasImagesException("DownloadFailed", MaasErrorKind.ConnectionError, message, target, inner);
+    : MaasImagesException("DownloadFailed", MaasErrorKind.ConnectionError, message, target, inner)
+{
+    /// <summary>Why the connection failed, when it did (the cmdlet layer adds what to do).</summary>
+    public ConnectionFailure Failure { get; init; }
+}
 
 /// <summary>
 /// A failure worth another attempt (network error, stall, 408/429/5xx, short body). Internal: the
@@ -30,4 +34,7 @@ internal sealed class TransientTransferException(string message, TimeSpan? retry
     : Exception(message, inner)
 {
     public TimeSpan? RetryAfter { get; } = retryAfter;
+
+    /// <summary>Why the connection failed, when it did; passed on to the DownloadFailedException.</summary>
+    public ConnectionFailure Failure { get; init; }
 }

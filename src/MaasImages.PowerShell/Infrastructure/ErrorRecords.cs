@@ -1,5 +1,7 @@
 using System.Management.Automation;
 using MaasImages.Engine.Errors;
+using MaasImages.Engine.Layout;
+using MaasImages.Engine.Transfer;
 
 namespace MaasImages.PowerShell.Infrastructure;
 
@@ -18,11 +20,20 @@ internal static class ErrorRecords
     }
 
     /// <summary>What to do next, in terms of the cmdlets' parameters (the engine's messages do not know them).</summary>
-    private static string? WayForward(MaasImagesException error) => error switch
+    private static string? WayForward(MaasImagesException error) => FailureOf(error) switch
     {
-        SourceUnreachableException { Failure: ConnectionFailure.NameNotResolved } =>
+        ConnectionFailure.NameNotResolved =>
             "Ways forward: read a mirror or a local copy of the stream with -Source <URL or folder>, or go through a proxy by setting HTTPS_PROXY (e.g. http://proxy.example:3128).",
         _ => null,
+    };
+
+    /// <summary>Why reading a stream or fetching a file failed to connect; an image not saved says it through its cause.</summary>
+    private static ConnectionFailure FailureOf(Exception error) => error switch
+    {
+        SourceUnreachableException unreachable => unreachable.Failure,
+        DownloadFailedException download => download.Failure,
+        ItemNotSavedException { InnerException: { } cause } => FailureOf(cause),
+        _ => ConnectionFailure.Other,
     };
 
     public static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target) =>
