@@ -13,56 +13,19 @@ namespace MaasImages.PowerShell.Tests;
 /// publish, no-op re-publish, a new version, prune, an interrupted publish resumed, credentials,
 /// and the published mirror read back over HTTP the way a MAAS region reads it.
 /// </summary>
-public sealed class PublishMirrorTests(AzuriteServer azurite) : ServedSampleTests("maasimages-publish-"), IClassFixture<AzuriteServer>
+public sealed class PublishMirrorTests(AzuriteServer azurite) : AzuritePublishTests(azurite, "maasimages-publish-"), IClassFixture<AzuriteServer>
 {
-    private const string SaveNoble = "Get-MaasImageVersion -Source $url -Keyring $keyring -Release noble -Arch amd64 -Subarch ga-24.04 -Latest | Save-MaasImage -Path $mirror -Layout Mirror";
     private const string SaveJammy = "Get-MaasImageVersion -Source $url -Keyring $keyring -Release jammy -Arch amd64 -Latest | Save-MaasImage -Path $mirror -Layout Mirror";
-    private readonly AzuriteServer _azurite = azurite;
-
-    private Dictionary<string, object?> VarsFor(string mirror, Uri container) => new(Vars)
-    {
-        ["mirror"] = mirror,
-        ["container"] = container.AbsoluteUri,
-        ["cs"] = _azurite.ConnectionString,
-    };
-
-    private string NewMirror(string name, params string[] saves)
-    {
-        var mirror = Path.Combine(Destination, name);
-        foreach (var save in saves) Assert.Empty(Session.Run(save, VarsFor(mirror, _azurite.ContainerUri("unused"))).Errors);
-        return mirror;
-    }
-
-    private static string NewContainerName() => "c" + Guid.NewGuid().ToString("N")[..20];
-
-    private BlobContainerClient Container(string name) =>
-        new(new Uri($"{_azurite.AccountUri.AbsoluteUri}/{name}"), new StorageSharedKeyCredential(AzuriteServer.Account, AzuriteServer.AccountKey));
 
     private static List<string> Uploads(PowerShellSession.Result result, string verb) =>
         result.Verbose.Where(v => v.Contains($": {verb}", StringComparison.Ordinal)).Select(v => v[..v.IndexOf(": ", StringComparison.Ordinal)]).ToList();
-
-    private static async Task AssertMirrorEquals(string mirror, BlobContainerClient container, string prefix = "")
-    {
-        var local = MirrorPublisher.LocalFiles(mirror);
-        var blobs = new List<string>();
-        await foreach (var blob in container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, prefix.Length == 0 ? null : prefix, default)) blobs.Add(blob.Name[prefix.Length..]);
-        Assert.Equal(local.Select(f => f.Name).Order(StringComparer.Ordinal), blobs.Order(StringComparer.Ordinal));
-        foreach (var file in local)
-        {
-            var blob = container.GetBlobClient(prefix + file.Name);
-            var content = (await blob.DownloadContentAsync()).Value;
-            Assert.Equal(File.ReadAllBytes(file.Path), content.Content.ToArray()); // byte for byte: signatures stay valid
-            var properties = (await blob.GetPropertiesAsync()).Value;
-            Assert.Equal(file.Sha256, properties.Metadata[AzureBlobMirrorStore.Sha256Key]);
-        }
-    }
 
     [AzuriteFact]
     public async Task First_publish_uploads_every_file_payloads_then_documents_then_index_and_a_rerun_sends_nothing()
     {
         var mirror = NewMirror("mirror", SaveNoble);
         var name = NewContainerName();
-        var vars = VarsFor(mirror, _azurite.ContainerUri(name));
+        var vars = VarsFor(mirror, Azurite.ContainerUri(name));
         var local = MirrorPublisher.LocalFiles(mirror);
 
         var first = Session.Run("Publish-MaasMirror -Path $mirror -ContainerUri $container -ConnectionString $cs -Verbose", vars);
@@ -90,7 +53,7 @@ public sealed class PublishMirrorTests(AzuriteServer azurite) : ServedSampleTest
     {
         var mirror = NewMirror("mirror", SaveNoble);
         var name = NewContainerName();
-        Assert.Empty(Session.Run("Publish-MaasMirror -Path $mirror -ContainerUri $container -ConnectionString $cs", VarsFor(mirror, _azurite.ContainerUri(name))).Errors);
+        Assert.Empty(Session.Run("Publish-MaasMirror -Path $mirror -ContainerUri $container -ConnectionString $cs", VarsFor(mirror, Azurite.ContainerUri(name))).Errors);
         var container = Container(name);
         var index = (await container.GetBlobClient("streams/v1/index.json").GetPropertiesAsync()).Value;
         Assert.Equal("application/json", index.ContentType);
@@ -107,7 +70,7 @@ public sealed class PublishMirrorTests(AzuriteServer azurite) : ServedSampleTest
     {
         var mirror = NewMirror("mirror", SaveNoble);
         var name = NewContainerName();
-        var vars = VarsFor(mirror, _azurite.ContainerUri(name, "ephemeral-v3/stable"));
+        var vars = VarsFor(mirror, Azurite.ContainerUri(name, "ephemeral-v3/stable"));
         Assert.Empty(Session.Run("Publish-MaasMirror -Path $mirror -ContainerUri $container -ConnectionString $cs", vars).Errors);
         var before = MirrorPublisher.LocalFiles(mirror).ToDictionary(f => f.Name, f => f.Sha256);
 
@@ -119,12 +82,12 @@ public sealed class PublishMirrorTests(AzuriteServer azurite) : ServedSampleTest
         var objects = update.Objects<MaasPublishedObject>();
         Assert.Equal(added.Order(StringComparer.Ordinal), objects.Where(o => o.Action == MaasPublishAction.Uploaded).Select(o => o.Name).Order(StringComparer.Ordinal));
         Assert.Equal(before.Count, objects.Count(o => o.Action == MaasPublishAction.Skipped));
-        Assert.All(objects, o => Assert.StartsWith($"{_azurite.AccountUri.AbsoluteUri}/{name}/ephemeral-v3/stable/", o.Url.AbsoluteUri));
+        Assert.All(objects, o => Assert.StartsWith($"{Azurite.AccountUri.AbsoluteUri}/{name}/ephemeral-v3/stable/", o.Url.AbsoluteUri));
         await AssertMirrorEquals(mirror, Container(name), "ephemeral-v3/stable/");
 
         // Another mirror with jammy only, published over it: without -Prune nothing goes, with it noble goes, after the index.
         var jammyOnly = NewMirror("jammy-only", SaveJammy);
-        var prunedVars = VarsFor(jammyOnly, _azurite.ContainerUri(name, "ephemeral-v3/stable"));
+        var prunedVars = VarsFor(jammyOnly, Azurite.ContainerUri(name, "ephemeral-v3/stable"));
         var kept = Session.Run("Publish-MaasMirror -Path $mirror -ContainerUri $container -ConnectionString $cs", prunedVars);
         Assert.Empty(kept.Errors);
         Assert.Equal(0, kept.Objects<MaasMirrorPublication>().Single().Deleted);
@@ -145,7 +108,7 @@ public sealed class PublishMirrorTests(AzuriteServer azurite) : ServedSampleTest
     {
         var mirror = NewMirror("mirror", SaveNoble);
         var name = NewContainerName();
-        var store = (AzureBlobMirrorStore)MirrorStores.Open(_azurite.ContainerUri(name), _azurite.ConnectionString);
+        var store = (AzureBlobMirrorStore)MirrorStores.Open(Azurite.ContainerUri(name), Azurite.ConnectionString);
         store.SingleUploadLimit = 1024; // every larger file goes up in 1 KiB blocks
         store.BlockSize = 1024;
         store.BlocksInParallel = 1;
@@ -172,7 +135,7 @@ public sealed class PublishMirrorTests(AzuriteServer azurite) : ServedSampleTest
     {
         var mirror = NewMirror("mirror", SaveNoble);
         var name = NewContainerName();
-        var vars = VarsFor(mirror, _azurite.ContainerUri(name));
+        var vars = VarsFor(mirror, Azurite.ContainerUri(name));
         vars["cs"] = $"AccountName={AzuriteServer.Account};AccountKey={Convert.ToBase64String(new byte[64])}";
         var result = Session.Run("try { Publish-MaasMirror -Path $mirror -ContainerUri $container -ConnectionString $cs -ErrorAction Stop } catch { $_ }", vars);
         var error = (ErrorRecord)result.Output.Single().BaseObject;
@@ -189,7 +152,7 @@ public sealed class PublishMirrorTests(AzuriteServer azurite) : ServedSampleTest
         var sas = new BlobSasBuilder(BlobContainerSasPermissions.Read | BlobContainerSasPermissions.Write | BlobContainerSasPermissions.List |
             BlobContainerSasPermissions.Create | BlobContainerSasPermissions.Add, DateTimeOffset.UtcNow.AddHours(1)) { BlobContainerName = name }
             .ToSasQueryParameters(new StorageSharedKeyCredential(AzuriteServer.Account, AzuriteServer.AccountKey));
-        var vars = VarsFor(mirror, new Uri($"{_azurite.ContainerUri(name).AbsoluteUri}?{sas}"));
+        var vars = VarsFor(mirror, new Uri($"{Azurite.ContainerUri(name).AbsoluteUri}?{sas}"));
         vars["cs"] = "AccountName=nobody;AccountKey=" + Convert.ToBase64String(new byte[64]); // the SAS wins over a connection string
         var missing = Session.Run("try { Publish-MaasMirror -Path $mirror -ContainerUri $container -ConnectionString $cs -ErrorAction Stop } catch { $_ }", vars);
         Assert.StartsWith("ContainerNotFound", ((ErrorRecord)missing.Output.Single().BaseObject).FullyQualifiedErrorId);
@@ -205,17 +168,19 @@ public sealed class PublishMirrorTests(AzuriteServer azurite) : ServedSampleTest
     {
         var mirror = NewMirror("mirror", SaveNoble);
         var name = NewContainerName();
-        Environment.SetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING", _azurite.ConnectionString);
+        // Process-wide, so restored (to what it was) in finally; only this class reads it, one test at a time.
+        var previous = Environment.GetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING");
+        Environment.SetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING", Azurite.ConnectionString);
         try
         {
-            var result = Session.Run("Publish-MaasMirror -Path $mirror -ContainerUri $container -WhatIf", VarsFor(mirror, _azurite.ContainerUri(name)));
+            var result = Session.Run("Publish-MaasMirror -Path $mirror -ContainerUri $container -WhatIf", VarsFor(mirror, Azurite.ContainerUri(name)));
             Assert.Empty(result.Errors);
             Assert.Empty(result.Output);
             Assert.False(Container(name).Exists().Value, "-WhatIf creates no container");
         }
         finally
         {
-            Environment.SetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING", null);
+            Environment.SetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING", previous);
         }
     }
 
@@ -224,12 +189,12 @@ public sealed class PublishMirrorTests(AzuriteServer azurite) : ServedSampleTest
     {
         var mirror = NewMirror("mirror", SaveNoble);
         var name = NewContainerName();
-        var vars = VarsFor(mirror, _azurite.ContainerUri(name, "ephemeral-v3/stable"));
+        var vars = VarsFor(mirror, Azurite.ContainerUri(name, "ephemeral-v3/stable"));
         Assert.Empty(Session.Run("Publish-MaasMirror -Path $mirror -ContainerUri $container -ConnectionString $cs -PublicAccess Blob", vars).Errors);
         Assert.Equal(PublicAccessType.Blob, (await Container(name).GetPropertiesAsync()).Value.PublicAccess);
 
         // Anonymously, over HTTP, as a MAAS region reads its boot source.
-        vars["blobs"] = _azurite.ContainerUri(name, "ephemeral-v3/stable/").AbsoluteUri;
+        vars["blobs"] = Azurite.ContainerUri(name, "ephemeral-v3/stable/").AbsoluteUri;
         vars["rack"] = Path.Combine(Destination, "rack");
         var stream = Session.Run("Get-MaasStream -Source $blobs -Keyring $keyring", vars);
         Assert.Empty(stream.Errors);
@@ -243,7 +208,7 @@ public sealed class PublishMirrorTests(AzuriteServer azurite) : ServedSampleTest
     public void Progress_shows_an_overall_bar_that_ends_completed()
     {
         var mirror = NewMirror("mirror", SaveNoble);
-        using var ps = Session.Create("Publish-MaasMirror -Path $mirror -ContainerUri $container -ConnectionString $cs", VarsFor(mirror, _azurite.ContainerUri(NewContainerName())));
+        using var ps = Session.Create("Publish-MaasMirror -Path $mirror -ContainerUri $container -ConnectionString $cs", VarsFor(mirror, Azurite.ContainerUri(NewContainerName())));
         ps.Invoke();
         Assert.Empty(ps.Streams.Error);
         var overall = ps.Streams.Progress.Where(p => p.ActivityId == 1).ToList();
@@ -264,7 +229,7 @@ public sealed class PublishMirrorTests(AzuriteServer azurite) : ServedSampleTest
         var sas = new BlobSasBuilder(BlobContainerSasPermissions.Read | BlobContainerSasPermissions.Write | BlobContainerSasPermissions.List |
             BlobContainerSasPermissions.Create | BlobContainerSasPermissions.Add, DateTimeOffset.UtcNow.AddHours(1)) { BlobContainerName = name }
             .ToSasQueryParameters(new StorageSharedKeyCredential(AzuriteServer.Account, AzuriteServer.AccountKey));
-        var vars = VarsFor(mirror, new Uri($"{_azurite.ContainerUri(name).AbsoluteUri}?{sas}"));
+        var vars = VarsFor(mirror, new Uri($"{Azurite.ContainerUri(name).AbsoluteUri}?{sas}"));
         var result = Session.Run("try { Publish-MaasMirror -Path $mirror -ContainerUri $container -Prune -ErrorAction Stop } catch { $_ }", vars);
         var error = (ErrorRecord)result.Output.Single().BaseObject;
         Assert.StartsWith("AuthorizationFailed", error.FullyQualifiedErrorId);
@@ -278,8 +243,8 @@ public sealed class PublishMirrorTests(AzuriteServer azurite) : ServedSampleTest
     {
         var mirror = NewMirror("mirror", SaveNoble);
         var name = NewContainerName();
-        Assert.Empty(Session.Run("Publish-MaasMirror -Path $mirror -ContainerUri $container -ConnectionString $cs -PublicAccess Blob", VarsFor(mirror, _azurite.ContainerUri(name))).Errors);
-        var anonymous = new BlobContainerClient(_azurite.ContainerUri(name));
+        Assert.Empty(Session.Run("Publish-MaasMirror -Path $mirror -ContainerUri $container -ConnectionString $cs -PublicAccess Blob", VarsFor(mirror, Azurite.ContainerUri(name))).Errors);
+        var anonymous = new BlobContainerClient(Azurite.ContainerUri(name));
         Assert.True((await anonymous.GetBlobClient("streams/v1/index.sjson").ExistsAsync()).Value);
         await Assert.ThrowsAsync<Azure.RequestFailedException>(async () => { await foreach (var _ in anonymous.GetBlobsAsync()) { } });
     }
@@ -306,28 +271,20 @@ public sealed class PublishMirrorTests(AzuriteServer azurite) : ServedSampleTest
     }
 
     [Fact]
+    public void An_http_URL_without_a_key_or_SAS_is_InvalidContainerUri_as_a_token_is_sent_only_over_https()
+    {
+        // In this class, which is the only one to set AZURE_STORAGE_CONNECTION_STRING, and only while one test runs.
+        Assert.Null(Environment.GetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING"));
+        var result = Session.Run("try { Publish-MaasMirror -Path $dest -ContainerUri http://127.0.0.1:10000/devstoreaccount1/maas -ErrorAction Stop } catch { $_ }", Vars);
+        var error = (ErrorRecord)result.Output.Single().BaseObject;
+        Assert.StartsWith("InvalidContainerUri", error.FullyQualifiedErrorId);
+        Assert.Contains("needs https://", error.Exception.Message);
+    }
+
+    [Fact]
     public void A_URL_without_a_container_is_InvalidContainerUri()
     {
         var result = Session.Run("try { Publish-MaasMirror -Path $dest -ContainerUri https://account.blob.core.windows.net/ -ErrorAction Stop } catch { $_ }", Vars);
         Assert.StartsWith("InvalidContainerUri", ((ErrorRecord)result.Output.Single().BaseObject).FullyQualifiedErrorId);
-    }
-
-    private sealed class SilentObserver : ITransferObserver
-    {
-        public void OnProgress(TransferSnapshot snapshot)
-        {
-        }
-
-        public void OnFileCompleted(FileResult result)
-        {
-        }
-
-        public void OnMessage(string message)
-        {
-        }
-
-        public void OnWarning(string message)
-        {
-        }
     }
 }

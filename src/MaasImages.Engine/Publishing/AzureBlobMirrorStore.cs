@@ -1,6 +1,7 @@
 using System.Text;
 using Azure;
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Identity;
 using Azure.Storage;
 using Azure.Storage.Blobs;
@@ -56,11 +57,19 @@ public sealed class AzureBlobMirrorStore : IMirrorStore
 
     public string Location => _prefix.Length == 0 ? _publicContainer.AbsoluteUri : $"{_publicContainer.AbsoluteUri}/{_prefix.TrimEnd('/')}";
 
+    /// <summary>The environment variable the az CLI reads a connection string from.</summary>
+    public const string ConnectionStringVariable = "AZURE_STORAGE_CONNECTION_STRING";
+
     /// <summary>
     /// The store for <paramref name="containerUri"/> (https://account.blob.core.windows.net/container[/prefix][?sas],
-    /// or an emulator's http://127.0.0.1:port/account/container[/prefix]).
+    /// or an emulator's http://127.0.0.1:port/account/container[/prefix]). Without
+    /// <paramref name="connectionString"/>, AZURE_STORAGE_CONNECTION_STRING is read.
     /// </summary>
-    public static AzureBlobMirrorStore Open(Uri containerUri, string? connectionString, TokenCredential? tokenCredential = null)
+    public static AzureBlobMirrorStore Open(Uri containerUri, string? connectionString, TokenCredential? tokenCredential = null) =>
+        Open(containerUri, connectionString, tokenCredential, transport: null);
+
+    /// <summary>As <see cref="Open(Uri, string?, TokenCredential?)"/>, through <paramref name="transport"/> (tests watch the requests).</summary>
+    internal static AzureBlobMirrorStore Open(Uri containerUri, string? connectionString, TokenCredential? tokenCredential, HttpPipelineTransport? transport)
     {
         if (!containerUri.IsAbsoluteUri || containerUri.Scheme is not ("https" or "http"))
             throw new InvalidArgumentException("InvalidContainerUri", $"'{containerUri}' is not an https:// container URL. Give https://<account>.blob.core.windows.net/<container>[/<prefix>].", containerUri);
@@ -77,20 +86,33 @@ public sealed class AzureBlobMirrorStore : IMirrorStore
         var options = new BlobClientOptions();
         options.Retry.MaxRetries = 4;
         options.Retry.NetworkTimeout = TimeSpan.FromMinutes(5);
+        if (transport is not null) options.Transport = transport;
+
+        var origin = "The connection string";
+        if (string.IsNullOrWhiteSpace(connectionString) && Environment.GetEnvironmentVariable(ConnectionStringVariable) is { } fromEnvironment && !string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            connectionString = fromEnvironment;
+            origin = $"The connection string in {ConnectionStringVariable}";
+        }
 
         BlobContainerClient client;
         var sharedKey = false;
         if (hasSas)
             client = new BlobContainerClient(new Uri(container + containerUri.Query), options);
         else if (!string.IsNullOrWhiteSpace(connectionString))
-            (client, sharedKey) = FromConnectionString(container, connectionString, options);
+            (client, sharedKey) = FromConnectionString(container, connectionString, origin, options);
+        else if (container.Scheme != "https")
+            // The SDK never sends a token over plain http; say so before anything is read.
+            throw new InvalidArgumentException("InvalidContainerUri",
+                $"'{container}' is http://, and signing in with an Azure identity (DefaultAzureCredential) needs https://. Use the https:// URL, or give a connection string or a SAS in the URI (as for the Azurite emulator).",
+                containerUri);
         else
             client = new BlobContainerClient(container, tokenCredential ?? new DefaultAzureCredential(), options);
         return new AzureBlobMirrorStore(client, prefix, container, sharedKey);
     }
 
     /// <summary>The account key (or SAS) of a connection string, used against the URL the user gave.</summary>
-    private static (BlobContainerClient Client, bool SharedKey) FromConnectionString(Uri container, string connectionString, BlobClientOptions options)
+    private static (BlobContainerClient Client, bool SharedKey) FromConnectionString(Uri container, string connectionString, string origin, BlobClientOptions options)
     {
         var settings = connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(pair => pair.Split('=', 2))
@@ -107,13 +129,15 @@ public sealed class AzureBlobMirrorStore : IMirrorStore
             }
             catch (FormatException e)
             {
-                throw new StorageAuthenticationFailedException(container.AbsoluteUri, "the AccountKey of the connection string is not base64", e);
+                throw new InvalidArgumentException("InvalidConnectionString",
+                    $"{origin} has an AccountKey that is not base64 (a key is 88 characters ending in '=='). Copy it again from the storage account's 'Access keys' page.",
+                    container, e);
             }
         }
         if (settings.TryGetValue("SharedAccessSignature", out var signature))
             return (new BlobContainerClient(container, new AzureSasCredential(signature), options), false);
         throw new InvalidArgumentException("InvalidConnectionString",
-            "The connection string has neither AccountName and AccountKey nor SharedAccessSignature (nor UseDevelopmentStorage=true). Copy it from the storage account's 'Access keys' page, or leave it out to sign in with DefaultAzureCredential.",
+            $"{origin} has neither AccountName and AccountKey nor SharedAccessSignature (nor UseDevelopmentStorage=true). Copy it from the storage account's 'Access keys' page, or leave it out to sign in with DefaultAzureCredential.",
             container);
     }
 
@@ -153,6 +177,23 @@ public sealed class AzureBlobMirrorStore : IMirrorStore
             throw new ContainerNotFoundException(Location, $"creating it was refused ({e.Status} {e.ErrorCode})", e);
         }
         catch (Exception e) when (Translate(e, "create the container") is { } error)
+        {
+            throw error;
+        }
+    }
+
+    public async Task<bool?> IsPublicReadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var properties = await _container.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return properties.Value.PublicAccess is { } access && access != PublicAccessType.None;
+        }
+        catch (RequestFailedException e) when (e.Status == 403 && e.ErrorCode != BlobErrorCode.AuthenticationFailed && !_sharedKey)
+        {
+            return null; // a SAS or role that may write blobs need not be allowed to read the container's properties
+        }
+        catch (Exception e) when (Translate(e, "read the container's access level") is { } error)
         {
             throw error;
         }
@@ -262,7 +303,7 @@ public sealed class AzureBlobMirrorStore : IMirrorStore
     {
         MaasImagesException => null,
         OperationCanceledException => null,
-        AuthenticationFailedException identity => new StorageAuthenticationFailedException(Location, $"no Azure identity could sign in ({FirstLine(identity.Message)})", e),
+        AuthenticationFailedException identity => StorageAuthenticationFailedException.NoIdentity(Location, FirstLine(identity.Message), e),
         RequestFailedException { Status: 403 } r when r.ErrorCode == BlobErrorCode.AuthenticationFailed || (_sharedKey && r.ErrorCode == BlobErrorCode.AuthorizationFailure) =>
             new StorageAuthenticationFailedException(Location, $"the signature of the request to {what} was not accepted (403 AuthenticationFailed)", e),
         RequestFailedException { Status: 403 } r => new StorageAuthorizationFailedException(Location, $"not allowed to {what} (403 {r.ErrorCode})", e),

@@ -25,6 +25,9 @@ public interface IMirrorStore
     /// <summary>Creates the missing container (anonymous read of its objects when <paramref name="publicRead"/>).</summary>
     Task CreateContainerAsync(bool publicRead, CancellationToken cancellationToken);
 
+    /// <summary>Whether anonymous readers may read the objects of the existing container; null when the store cannot tell (not allowed to ask).</summary>
+    Task<bool?> IsPublicReadAsync(CancellationToken cancellationToken);
+
     /// <summary>
     /// Uploads <paramref name="file"/> with its sha256 recorded, replacing what is there only once
     /// it is complete. Reports bytes sent; returns the bytes sent (less than the size when an

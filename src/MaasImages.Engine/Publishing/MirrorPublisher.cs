@@ -31,9 +31,7 @@ public static class MirrorPublisher
     /// <summary>The files of the mirror at <paramref name="root"/> that a reader needs: no hidden state, partials or links.</summary>
     public static IReadOnlyList<LocalObject> LocalFiles(string root)
     {
-        var full = Path.GetFullPath(root);
-        if (!File.Exists(Path.Combine(full, "streams", "v1", "index.sjson")) && !File.Exists(Path.Combine(full, "streams", "v1", "index.json")))
-            throw new MirrorNotFoundException(full);
+        var full = EnsureMirror(root);
         // Hashes Save-MaasImage recorded for files untouched since (same size and time) are trusted; the rest is hashed here.
         var recorded = MirrorLayout.LoadState(Path.Combine(full, MirrorLayout.StateFile));
         var files = new List<LocalObject>();
@@ -58,6 +56,36 @@ public static class MirrorPublisher
                 }
             }
         }
+    }
+
+    /// <summary>The full path of the mirror root; MirrorNotFound when it holds no streams/v1/index.</summary>
+    private static string EnsureMirror(string root)
+    {
+        var full = Path.GetFullPath(root);
+        if (!File.Exists(Path.Combine(full, "streams", "v1", "index.sjson")) && !File.Exists(Path.Combine(full, "streams", "v1", "index.json")))
+            throw new MirrorNotFoundException(full);
+        return full;
+    }
+
+    /// <summary>
+    /// Publishes the mirror at <paramref name="root"/> holding its lock (the .maasimages.lock that
+    /// Save-MaasImage and Install-MaasBootloader take), so a save running now is waited for
+    /// (DestinationLocked after <see cref="PublishOptions.LockTimeout"/>) and none starts until the
+    /// upload is done: what goes up is one consistent mirror, never a half-updated one. The plan is
+    /// made under the lock and handed to <paramref name="confirm"/> (-WhatIf, -Confirm) before anything
+    /// is changed; null when it declined.
+    /// </summary>
+    public static async Task<MaasMirrorPublication?> PublishAsync(string root, IMirrorStore store, PublishOptions options, Func<PublishPlan, Task<bool>> confirm,
+        ITransferObserver observer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(confirm);
+        ArgumentNullException.ThrowIfNull(observer);
+        var full = EnsureMirror(root); // before the lock: a folder that is not a mirror gets no lock file
+        using var mirrorLock = await DestinationLock.AcquireAsync(full, options.LockTimeout, observer.OnWarning, cancellationToken).ConfigureAwait(false);
+        var plan = await PlanAsync(full, store, options, cancellationToken).ConfigureAwait(false);
+        if (!await confirm(plan).ConfigureAwait(false)) return null;
+        return await PublishAsync(plan, options, observer, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -96,19 +124,25 @@ public static class MirrorPublisher
         return new PublishPlan(store, stored is null, uploads.OrderBy(u => PhaseOf(u.Name)).ThenBy(u => u.Name, StringComparer.Ordinal).ToList(), unchanged, deletions);
     }
 
-    /// <summary>Carries out <paramref name="plan"/>: container, payloads, documents, index, then deletions.</summary>
-    public static async Task<MaasMirrorPublication> PublishAsync(PublishPlan plan, PublishOptions options, ITransferObserver observer, CancellationToken cancellationToken)
+    /// <summary>Carries out <paramref name="plan"/>: container, payloads, documents, index, then deletions (the caller holds the mirror's lock).</summary>
+    internal static async Task<MaasMirrorPublication> PublishAsync(PublishPlan plan, PublishOptions options, ITransferObserver observer, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var store = plan.Store;
         if (plan.ContainerMissing)
         {
-            observer.OnMessage($"Creating the container of {store.Location}{(options.PublicRead ? " with anonymous read of its blobs" : "")}.");
-            await store.CreateContainerAsync(options.PublicRead, cancellationToken).ConfigureAwait(false);
+            var publicRead = options.PublicRead == true;
+            observer.OnMessage($"Creating the container of {store.Location}{(publicRead ? " with anonymous read of its blobs" : "")}.");
+            await store.CreateContainerAsync(publicRead, cancellationToken).ConfigureAwait(false);
         }
-        else if (options.PublicRead)
+        else if (options.PublicRead is { } asked)
         {
-            observer.OnWarning($"The container of {store.Location} already exists: its access level is left as it is (public access is set only on a container this command creates).");
+            // Never changed on an existing container: readers (or a policy) may depend on it.
+            var actual = await store.IsPublicReadAsync(cancellationToken).ConfigureAwait(false);
+            if (actual != asked)
+                observer.OnWarning($"The container of {store.Location} already exists and {(actual is null ? "its access level could not be read" : actual.Value ? "its blobs are readable anonymously" : "it is private")}: " +
+                    $"it is left as it is ({(asked ? "anonymous read of blobs" : "private")} was asked; the access level is set only on a container this command creates). " +
+                    $"Change it with: az storage container set-permission --public-access {(asked ? "blob" : "off")}");
         }
 
         var results = new ConcurrentBag<MaasPublishedObject>();

@@ -2,12 +2,26 @@ using MaasImages.Engine.Errors;
 
 namespace MaasImages.Engine.Publishing;
 
-/// <summary>The storage service refused the credential (wrong key, expired or malformed SAS, no Azure identity).</summary>
-public sealed class StorageAuthenticationFailedException(string target, string reason, Exception? inner = null)
-    : MaasImagesException("AuthenticationFailed", MaasErrorKind.SecurityError,
-        $"'{target}' refused the credential: {reason}. Nothing was changed there. Check the account key of the connection string " +
-        "(given to this command, or AZURE_STORAGE_CONNECTION_STRING), the SAS in the URI (signature, expiry), or sign in (az login / azure/login) for DefaultAzureCredential.",
-        target, inner);
+/// <summary>The storage service refused the credential (wrong key, expired or malformed SAS), or no Azure identity could sign in.</summary>
+public sealed class StorageAuthenticationFailedException : MaasImagesException
+{
+    public StorageAuthenticationFailedException(string target, string reason, Exception? inner = null)
+        : this(inner, target, $"'{target}' refused the credential: {reason}. Nothing was changed there. Check the account key of the connection string " +
+            "(given to this command, or AZURE_STORAGE_CONNECTION_STRING), the SAS in the URI (signature, expiry), or sign in (az login / azure/login) for DefaultAzureCredential.")
+    {
+    }
+
+    private StorageAuthenticationFailedException(Exception? inner, string target, string message)
+        : base("AuthenticationFailed", MaasErrorKind.SecurityError, message, target, inner)
+    {
+    }
+
+    /// <summary>No SAS, no connection string, and DefaultAzureCredential found no identity to sign in with.</summary>
+    public static StorageAuthenticationFailedException NoIdentity(string target, string detail, Exception? inner) =>
+        new(inner, target, $"No credential for '{target}': no SAS in the URI, no connection string, and no Azure identity could sign in ({detail}). Nothing was changed there. " +
+            "Sign in with 'az login' (or azure/login on GitHub Actions, a service connection on Azure Pipelines), run where a managed identity or workload identity is assigned, " +
+            "or give a connection string (or AZURE_STORAGE_CONNECTION_STRING) or a SAS in the container URI.");
+}
 
 /// <summary>The credential is valid but may not do what publishing needs (list, write, delete, create the container).</summary>
 public sealed class StorageAuthorizationFailedException(string target, string reason, Exception? inner = null)

@@ -7,8 +7,14 @@ public sealed class PublishOptions
     public int ThrottleLimit { get; init; } = 4;
     /// <summary>Delete objects under the target that the mirror no longer has (after the new index is in place).</summary>
     public bool Prune { get; init; }
-    /// <summary>Anonymous read on a container this run creates.</summary>
-    public bool PublicRead { get; init; }
+    /// <summary>
+    /// Anonymous read of the blobs (true) or private (false) for a container this run creates; null
+    /// when not asked (private). An existing container's access level is never changed: when it
+    /// differs from what was asked, a warning says so.
+    /// </summary>
+    public bool? PublicRead { get; init; }
+    /// <summary>How long to wait for a save that holds the mirror's lock (.maasimages.lock) before DestinationLocked.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>What happened, or would happen, to one object.</summary>

@@ -38,16 +38,21 @@ public sealed class PublishMaasMirrorCommand : AsyncPSCmdlet
     [ValidateNotNullOrEmpty]
     public string? ConnectionString { get; set; }
 
-    /// <summary>Blob: anonymous read of the blobs of a container this command creates. None (default): private.</summary>
+    /// <summary>
+    /// Blob: anonymous read of the blobs of a container this command creates. None (default): private.
+    /// An existing container keeps its access level; when it differs from the one given, a warning says so.
+    /// </summary>
     [Parameter]
     [ValidateSet("None", "Blob")]
     public string PublicAccess { get; set; } = "None";
 
-    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.Prune, SharedParameters.ThrottleLimit, SharedParameters.PassThru];
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.Prune, SharedParameters.ThrottleLimit, SharedParameters.LockTimeoutSec, SharedParameters.PassThru];
 
     public SwitchParameter Prune => Shared.Get<SwitchParameter>(SharedParameters.Prune);
 
     public int ThrottleLimit => Shared.Get<int>(SharedParameters.ThrottleLimit);
+
+    public int LockTimeoutSec => Shared.Get<int>(SharedParameters.LockTimeoutSec);
 
     public SwitchParameter PassThru => Shared.Get<SwitchParameter>(SharedParameters.PassThru);
 
@@ -57,22 +62,31 @@ public sealed class PublishMaasMirrorCommand : AsyncPSCmdlet
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         _root = DestinationPaths.Resolve(this, Path, LiteralPath);
-        var connectionString = ConnectionString ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING");
-        var store = MirrorStores.Open(ContainerUri!, connectionString);
+        // A connection string given here wins over AZURE_STORAGE_CONNECTION_STRING, which the store reads otherwise.
+        var store = MirrorStores.Open(ContainerUri!, ConnectionString);
         return PublishAsync(_root, store, cancellationToken);
     }
 
     private async Task PublishAsync(string root, IMirrorStore store, CancellationToken cancellationToken)
     {
-        var options = new PublishOptions { Prune = Prune.IsPresent, PublicRead = PublicAccess == "Blob", ThrottleLimit = ThrottleLimit };
+        var options = new PublishOptions
+        {
+            Prune = Prune.IsPresent,
+            // Only when given: an existing container whose level differs from it gets a warning.
+            PublicRead = MyInvocation.BoundParameters.ContainsKey(nameof(PublicAccess)) ? PublicAccess == "Blob" : null,
+            ThrottleLimit = ThrottleLimit,
+            LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
+        };
         EmitVerbose($"Comparing the mirror '{root}' with {store.Location}.");
-        var plan = await MirrorPublisher.PlanAsync(root, store, options, cancellationToken).ConfigureAwait(false);
-        var action = $"Upload {Engine.Formatting.Counted.Of(plan.Uploads.Count, "file")} ({ByteSize.Format(plan.UploadBytes)}), skip {plan.Unchanged.Count} unchanged" +
-            (plan.ContainerMissing ? ", create the container" : "") +
-            (options.Prune ? $", then delete {Engine.Formatting.Counted.Of(plan.Deletions.Count, "blob")} the mirror no longer has" : "");
-        if (!await ShouldProcessAsync(store.Location, action).ConfigureAwait(false)) return;
         var observer = new TransferProgress($"Publishing to {store.Location}", EmitProgress, EmitVerbose, EmitWarning, EmitErrorAndWait);
-        var publication = await MirrorPublisher.PublishAsync(plan, options, observer, cancellationToken).ConfigureAwait(false);
+        var publication = await MirrorPublisher.PublishAsync(root, store, options, plan =>
+        {
+            var action = $"Upload {Engine.Formatting.Counted.Of(plan.Uploads.Count, "file")} ({ByteSize.Format(plan.UploadBytes)}), skip {plan.Unchanged.Count} unchanged" +
+                (plan.ContainerMissing ? ", create the container" : "") +
+                (options.Prune ? $", then delete {Engine.Formatting.Counted.Of(plan.Deletions.Count, "blob")} the mirror no longer has" : "");
+            return ShouldProcessAsync(store.Location, action);
+        }, observer, cancellationToken).ConfigureAwait(false);
+        if (publication is null) return;
         if (PassThru.IsPresent) Emit(publication.Objects, enumerateCollection: true);
         else Emit(publication);
     }
