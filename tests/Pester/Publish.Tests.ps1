@@ -16,6 +16,43 @@ BeforeAll {
     $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
     $script:AzuriteMain = Join-Path $repo 'out/azurite/node_modules/azurite/dist/src/blob/main.js'
     $script:Server = Start-TestServer -Root $env:MAASIMAGES_TEST_SAMPLE
+
+    # Publish-MaasMirror in a child pwsh whose environment is exactly $Environment on top of this one,
+    # without any AZURE_*/IDENTITY_*/MSI_* variable of the machine: nothing here changes this process's
+    # environment. Returns the error id and message it ended with (or 'none').
+    function Invoke-ChildPublish([string] $Mirror, [string] $ContainerUri, [hashtable] $Environment) {
+        $psi = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+        $self = [Environment]::GetCommandLineArgs()[0]
+        if ($self -like '*.dll') { $psi.ArgumentList.Add($self) } # pwsh hosted by dotnet: start the same pwsh.dll
+        $script = 'Import-Module $env:MAASIMAGES_TEST_MODULE; ' +
+            'try { $null = Publish-MaasMirror -Path $env:PUBLISHTEST_MIRROR -ContainerUri $env:PUBLISHTEST_URI -ErrorAction Stop; "none" } ' +
+            'catch { $_.FullyQualifiedErrorId; $_.Exception.Message }'
+        foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $script) { $psi.ArgumentList.Add($argument) }
+        foreach ($name in @($psi.Environment.Keys)) {
+            if ($name -match '^(AZURE_|IDENTITY_|MSI_)') { $null = $psi.Environment.Remove($name) }
+        }
+        $psi.Environment['PUBLISHTEST_MIRROR'] = $Mirror
+        $psi.Environment['PUBLISHTEST_URI'] = $ContainerUri
+        foreach ($name in $Environment.Keys) { $psi.Environment[$name] = $Environment[$name] }
+        $psi.UseShellExecute = $false
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $child = [System.Diagnostics.Process]::Start($psi)
+        $stderr = $child.StandardError.ReadToEndAsync()
+        $stdout = $child.StandardOutput.ReadToEnd()
+        $child.WaitForExit()
+        $lines = @($stdout -split "`r?`n" | Where-Object { $_ })
+        $lines.Count | Should -BeGreaterThan 0 -Because "the child printed nothing (stderr: $($stderr.Result))"
+        [pscustomobject]@{ ErrorId = $lines[0]; Message = ($lines | Select-Object -Skip 1) -join "`n" }
+    }
+
+    # The smallest folder Publish-MaasMirror takes for a mirror: an index (it never parses it) and one payload.
+    function New-TinyMirror([string] $Path) {
+        New-Item -ItemType Directory (Join-Path $Path 'streams/v1') -Force | Out-Null
+        Set-Content -LiteralPath (Join-Path $Path 'streams/v1/index.json') -Value '{}'
+        Set-Content -LiteralPath (Join-Path $Path 'payload.img') -Value 'payload'
+        $Path
+    }
 }
 
 AfterAll {
@@ -30,6 +67,37 @@ Describe 'Publish-MaasMirror' {
         $azure = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -in 'Azure.Storage.Blobs', 'Azure.Core' }
         $azure | Should -Not -BeNullOrEmpty
         $azure | ForEach-Object { [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name | Should -Be 'MaasImages' }
+    }
+
+    It 'reads a malformed AZURE_STORAGE_CONNECTION_STRING as InvalidConnectionString naming the variable' {
+        $mirror = New-TinyMirror (Join-Path $TestDrive 'tiny-cs')
+        $result = Invoke-ChildPublish $mirror 'https://mirrors.blob.core.windows.net/maas' @{ AZURE_STORAGE_CONNECTION_STRING = 'AccountName=mirrors;AccountKey=not base64!' }
+        $result.ErrorId | Should -BeLike 'InvalidConnectionString,*'
+        $result.Message | Should -BeLike '*connection string in AZURE_STORAGE_CONNECTION_STRING*not base64*'
+        $result = Invoke-ChildPublish $mirror 'https://mirrors.blob.core.windows.net/maas' @{ AZURE_STORAGE_CONNECTION_STRING = 'BlobEndpoint=https://mirrors.blob.core.windows.net/' }
+        $result.ErrorId | Should -BeLike 'InvalidConnectionString,*'
+        $result.Message | Should -BeLike '*AZURE_STORAGE_CONNECTION_STRING has neither AccountName and AccountKey nor SharedAccessSignature*'
+        $env:AZURE_STORAGE_CONNECTION_STRING | Should -BeNullOrEmpty -Because 'only the child had it'
+    }
+
+    It 'without a SAS, a connection string or any Azure identity is AuthenticationFailed saying how to sign in' {
+        # DefaultAzureCredential finds nothing: no AZURE_* variables, no az/azd/pwsh on PATH, no profile
+        # under HOME, and the managed identity endpoint (App Service style, so the Azure instance
+        # metadata address is never tried) on a loopback port nobody listens on.
+        $mirror = New-TinyMirror (Join-Path $TestDrive 'tiny-identity')
+        $empty = New-Item -ItemType Directory (Join-Path $TestDrive 'no-tools')
+        $port = Get-FreeLoopbackPort
+        $result = Invoke-ChildPublish $mirror "https://127.0.0.1:$(Get-FreeLoopbackPort)/devstoreaccount1/maas" @{
+            PATH              = $empty.FullName
+            HOME              = $empty.FullName
+            IDENTITY_ENDPOINT = "http://127.0.0.1:$port/msi/token"
+            IDENTITY_HEADER   = 'no-identity-here'
+        }
+        $result.ErrorId | Should -BeLike 'AuthenticationFailed,*'
+        $result.Message | Should -BeLike '*no Azure identity could sign in*'
+        $result.Message | Should -BeLike "*'az login'*"
+        $result.Message | Should -BeLike '*managed identity*'
+        $result.Message | Should -BeLike '*-ConnectionString*'
     }
 
     It 'publishes a mirror to Azurite and shows the summary' -Skip:$NoAzurite {
