@@ -3,33 +3,14 @@ using System.Text.Json.Nodes;
 using MaasImages.Engine.Errors;
 using MaasImages.Engine.Inventory;
 using MaasImages.Engine.Layout;
-using MaasImages.Engine.Layout.Bootloaders;
 using MaasImages.Engine.Streams;
 using MaasImages.Engine.Tests.Support;
-using MaasImages.Engine.Transfer;
 
 namespace MaasImages.Engine.Tests.Inventory;
 
 /// <summary>Get-MaasBootResource's engine: trees written by this module and by MAAS's rules, mirrors, hostile metadata.</summary>
 public sealed class InventoryTests : ServedSampleTest
 {
-    private async Task<List<MaasImageVersion>> Select(ImageQuery query)
-    {
-        var stream = await OpenUnsignedStreamAsync();
-        var all = new List<MaasImageVersion>();
-        foreach (var content in stream.Contents.Where(c => c.Kind == MaasContentKind.Images))
-            all.AddRange(await StreamClient.GetImageVersionsAsync(stream, content, query, CancellationToken.None));
-        return all;
-    }
-
-    private SaveOptions Options(SaveLayout layout = SaveLayout.Rack) => new()
-    {
-        Destination = Root,
-        Layout = layout,
-        Transfer = new TransferOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20) },
-        LockTimeout = TimeSpan.FromSeconds(20),
-    };
-
     private static string Sha256(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))).ToLowerInvariant();
 
     private List<MaasImagesException> Errors { get; } = [];
@@ -40,8 +21,8 @@ public sealed class InventoryTests : ServedSampleTest
     [Fact]
     public async Task A_rack_tree_saved_by_this_module_lists_one_resource_per_image_with_the_properties_of_its_version()
     {
-        var images = await Select(new ImageQuery { Release = ["jammy"], Arch = ["amd64"], MaxVersions = 1 });
-        await ImageSaver.SaveAsync(images, Options(), new RecordingObserver(), CancellationToken.None);
+        var images = await LatestAmd64("jammy");
+        await Save(images, Options());
         var snapshot = new FileInfo(Path.Combine(Root, "current")).LinkTarget!;
 
         var resources = await Get();
@@ -85,10 +66,8 @@ public sealed class InventoryTests : ServedSampleTest
     [Fact]
     public async Task Filters_take_wildcards_and_version_numbers_and_the_type()
     {
-        await ImageSaver.SaveAsync(await Select(new ImageQuery { MaxVersions = 1 }), Options(), new RecordingObserver(), CancellationToken.None);
-        var stream = await OpenUnsignedStreamAsync();
-        await BootloaderInstaller.InstallAsync(await BootloaderInstaller.SelectAsync(stream, new BootloaderQuery(), _ => { }, CancellationToken.None),
-            Options(), new RecordingObserver(), CancellationToken.None);
+        await Save(await Images(new ImageQuery { MaxVersions = 1 }));
+        await Install(await Bootloaders());
 
         Assert.All(await Get(query: new BootResourceQuery { Release = ["22.*"] }), r => Assert.Equal("jammy", r.Release));
         Assert.All(await Get(query: new BootResourceQuery { Release = ["NOB*"], Arch = ["arm64"] }), r => Assert.Equal(("noble", "arm64"), (r.Release, r.Arch)));
@@ -104,9 +83,8 @@ public sealed class InventoryTests : ServedSampleTest
     [Fact]
     public async Task Bootloader_members_carry_the_sha256_recorded_when_they_were_extracted()
     {
-        var stream = await OpenUnsignedStreamAsync();
-        var products = await BootloaderInstaller.SelectAsync(stream, new BootloaderQuery(), _ => { }, CancellationToken.None);
-        await BootloaderInstaller.InstallAsync(products, Options(), new RecordingObserver(), CancellationToken.None);
+        var products = await Bootloaders();
+        await Install(products);
 
         var uefi = (await Get()).Single(r => r.BootloaderType == "uefi" && r.Arch == "amd64");
         var product = products.Single(p => p.ProductName == uefi.ProductName);
@@ -122,7 +100,7 @@ public sealed class InventoryTests : ServedSampleTest
 
         // A second install (members already in the cache, nothing extracted) keeps the record in the new snapshot.
         File.Delete(Path.Combine(Root, "current", "bootx64.efi"));
-        await BootloaderInstaller.InstallAsync(products, Options(), new RecordingObserver(), CancellationToken.None);
+        await Install(products, Options());
         var again = (await Get()).Single(r => r.BootloaderType == "uefi" && r.Arch == "amd64");
         Assert.NotEqual(uefi.Snapshot, again.Snapshot);
         Assert.All(again.Files, f => Assert.Equal(Sha256(f.Path), f.Sha256));
@@ -159,8 +137,8 @@ public sealed class InventoryTests : ServedSampleTest
     [Fact]
     public async Task A_mirror_saved_by_this_module_lists_the_saved_versions_and_a_lost_file_as_missing()
     {
-        var images = await Select(new ImageQuery { Release = ["noble"], Arch = ["amd64"], MaxVersions = 1 });
-        await ImageSaver.SaveAsync(images, Options(SaveLayout.Mirror), new RecordingObserver(), CancellationToken.None);
+        var images = await LatestAmd64("noble");
+        await Save(images, Options(SaveLayout.Mirror));
 
         var resources = await Get();
         Assert.Empty(Errors);
@@ -189,7 +167,7 @@ public sealed class InventoryTests : ServedSampleTest
             Directory.CreateDirectory(Path.Combine(Root, "streams", "v1"));
             File.Copy(document, Path.Combine(Root, "streams", "v1", Path.GetFileName(document)));
         }
-        var image = (await Select(new ImageQuery { Release = ["jammy"], Arch = ["arm64"], Subarch = ["hwe-22.04"], MaxVersions = 1 })).Single();
+        var image = (await Images(new ImageQuery { Release = ["jammy"], Arch = ["arm64"], Subarch = ["hwe-22.04"], MaxVersions = 1 })).Single();
         foreach (var file in image.Files)
         {
             var target = Path.Combine(Root, file.Path);
@@ -207,7 +185,7 @@ public sealed class InventoryTests : ServedSampleTest
     [Fact]
     public async Task A_snapshot_or_current_given_directly_reads_the_same_tree()
     {
-        await ImageSaver.SaveAsync(await Select(new ImageQuery { Release = ["noble"], Arch = ["arm64"], MaxVersions = 1 }), Options(), new RecordingObserver(), CancellationToken.None);
+        await Save(await Images(new ImageQuery { Release = ["noble"], Arch = ["arm64"], MaxVersions = 1 }), Options());
         var fromRoot = await Get();
         var fromCurrent = await Get(Path.Combine(Root, "current"));
         var fromSnapshot = await Get(Path.Combine(Root, fromRoot[0].Snapshot!));
@@ -219,7 +197,7 @@ public sealed class InventoryTests : ServedSampleTest
     [Fact]
     public async Task Hostile_or_damaged_metadata_has_clear_error_ids_and_no_path_leaves_the_tree()
     {
-        await ImageSaver.SaveAsync(await Select(new ImageQuery { Release = ["noble"], Arch = ["amd64"], MaxVersions = 1 }), Options(), new RecordingObserver(), CancellationToken.None);
+        await Save(await LatestAmd64("noble"), Options());
         var meta = Path.Combine(Root, "current", "maas.meta");
         var original = File.ReadAllText(meta);
 
@@ -271,7 +249,7 @@ public sealed class InventoryTests : ServedSampleTest
     [Fact]
     public async Task A_mirror_with_a_hostile_products_document_is_an_error_for_that_document_only()
     {
-        await ImageSaver.SaveAsync(await Select(new ImageQuery { Release = ["noble"], Arch = ["amd64"], MaxVersions = 1 }), Options(SaveLayout.Mirror), new RecordingObserver(), CancellationToken.None);
+        await Save(await LatestAmd64("noble"), Options(SaveLayout.Mirror));
         var centos = Path.Combine(Root, "streams", "v1", "com.ubuntu.maas:stable:centos-bases-download.json");
         var document = JsonNode.Parse(File.ReadAllText(centos))!.AsObject();
         foreach (var (_, product) in document["products"]!.AsObject())
@@ -290,8 +268,8 @@ public sealed class InventoryTests : ServedSampleTest
     [Fact]
     public async Task A_damaged_or_hostile_mirror_record_is_ignored_never_followed()
     {
-        var images = await Select(new ImageQuery { Release = ["noble"], Arch = ["amd64"], Subarch = ["ga-*"], MaxVersions = 1 });
-        await ImageSaver.SaveAsync(images, Options(SaveLayout.Mirror), new RecordingObserver(), CancellationToken.None);
+        var images = await Images(new ImageQuery { Release = ["noble"], Arch = ["amd64"], Subarch = ["ga-*"], MaxVersions = 1 });
+        await Save(images, Options(SaveLayout.Mirror));
         var state = Path.Combine(Root, ".maasimages-mirror.json");
         foreach (var text in new[]
                  {

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using MaasImages.Engine.Errors;
 using MaasImages.Engine.Inventory;
 using MaasImages.Engine.Layout;
-using MaasImages.Engine.Layout.Bootloaders;
 using MaasImages.Engine.Streams;
 using MaasImages.Engine.Tests.Support;
 using MaasImages.Engine.Transfer;
@@ -15,36 +14,8 @@ namespace MaasImages.Engine.Tests.Inventory;
 /// </summary>
 public sealed class RemoveTests : ServedSampleTest
 {
-    private string Current => Path.Combine(Root, "current");
-    private string Cache => Path.Combine(Root, "cache");
-
-    private async Task<List<MaasImageVersion>> Images(string release, string arch = "amd64", string? subarch = null)
-    {
-        var stream = await OpenUnsignedStreamAsync();
-        var query = new ImageQuery { Release = [release], Arch = [arch], Subarch = subarch is null ? [] : [subarch], MaxVersions = 1 };
-        var all = new List<MaasImageVersion>();
-        foreach (var content in stream.Contents.Where(c => c.Kind == MaasContentKind.Images))
-            all.AddRange(await StreamClient.GetImageVersionsAsync(stream, content, query, CancellationToken.None));
-        return all;
-    }
-
-    private SaveOptions Options(SaveLayout layout = SaveLayout.Rack) => new()
-    {
-        Destination = Root,
-        Layout = layout,
-        Transfer = new TransferOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20), StallTimeout = TimeSpan.FromSeconds(10) },
-        LockTimeout = TimeSpan.FromSeconds(20),
-    };
-
-    private async Task Save(IReadOnlyList<MaasImageVersion> images, SaveLayout layout = SaveLayout.Rack) =>
-        await ImageSaver.SaveAsync(images, Options(layout), new RecordingObserver(), CancellationToken.None);
-
-    private async Task<IReadOnlyList<MaasImageVersion>> Install(SaveLayout layout = SaveLayout.Rack)
-    {
-        var bootloaders = await BootloaderInstaller.SelectAsync(await OpenUnsignedStreamAsync(), new BootloaderQuery(), _ => { }, CancellationToken.None);
-        await BootloaderInstaller.InstallAsync(bootloaders, Options(layout), new RecordingObserver(), CancellationToken.None);
-        return bootloaders;
-    }
+    private Task<List<MaasImageVersion>> Latest(string release, string arch = "amd64", string? subarch = null) =>
+        Images(new ImageQuery { Release = [release], Arch = [arch], Subarch = subarch is null ? [] : [subarch], MaxVersions = 1 });
 
     private Task<IReadOnlyList<MaasBootResource>> Inventory(BootResourceQuery? query = null) =>
         BootResourceInventory.GetAsync(Root, query ?? new BootResourceQuery(), e => throw e, CancellationToken.None);
@@ -66,10 +37,10 @@ public sealed class RemoveTests : ServedSampleTest
     [Fact]
     public async Task Rack_remove_one_of_two_releases_builds_a_snapshot_without_it()
     {
-        var jammy = await Images("jammy");
-        var noble = await Images("noble");
+        var jammy = await Latest("jammy");
+        var noble = await Latest("noble");
         await Save(jammy.Concat(noble).ToList());
-        await Install();
+        await Install(await Bootloaders());
         var before = new FileInfo(Current).LinkTarget!;
         var nobleFiles = (await Inventory(new BootResourceQuery { Release = ["noble"] })).SelectMany(r => r.Files).Select(f => f.RelativePath).ToList();
 
@@ -101,7 +72,7 @@ public sealed class RemoveTests : ServedSampleTest
     [Fact]
     public async Task Rack_remove_with_KeepSnapshots_can_be_undone_with_Restore()
     {
-        await Save((await Images("jammy")).Concat(await Images("noble")).ToList());
+        await Save((await Latest("jammy")).Concat(await Latest("noble")).ToList());
         var before = new FileInfo(Current).LinkTarget!;
         var beforeMeta = File.ReadAllBytes(Path.Combine(Current, "maas.meta"));
         await Remove(Root, r => r.Release == "jammy", keepSnapshots: 1);
@@ -115,8 +86,8 @@ public sealed class RemoveTests : ServedSampleTest
     [Fact]
     public async Task Rack_remove_of_a_bootloader_removes_its_entries_files_and_the_root_links_to_it()
     {
-        await Save(await Images("noble"));
-        await Install();
+        await Save(await Latest("noble"));
+        await Install(await Bootloaders());
         var uefi = (await Inventory(new BootResourceQuery { Type = MaasBootResourceType.Bootloader, Arch = ["amd64"] }))
             .Where(r => r.BootloaderType == "uefi").ToList();
         var (removed, observer) = await Remove(Root, BootResourceRemover.Matching(uefi));
@@ -140,10 +111,10 @@ public sealed class RemoveTests : ServedSampleTest
     [Fact]
     public async Task Mirror_remove_deletes_files_state_and_empty_folders_but_never_a_file_a_kept_version_shares()
     {
-        var nobleGa = await Images("noble", "arm64", "ga-24.04");
-        var nobleHwe = await Images("noble", "arm64", "hwe-24.04");
-        var jammy = await Images("jammy", "arm64");
-        await Save(nobleGa.Concat(nobleHwe).Concat(jammy).ToList(), SaveLayout.Mirror);
+        var nobleGa = await Latest("noble", "arm64", "ga-24.04");
+        var nobleHwe = await Latest("noble", "arm64", "hwe-24.04");
+        var jammy = await Latest("jammy", "arm64");
+        await Save(nobleGa.Concat(nobleHwe).Concat(jammy).ToList(), Options(SaveLayout.Mirror));
         var documents = Directory.GetFiles(Path.Combine(Root, "streams/v1")).ToDictionary(f => f, File.ReadAllBytes);
 
         var ga = nobleGa.Single();
@@ -170,14 +141,14 @@ public sealed class RemoveTests : ServedSampleTest
 
         // A re-save of what stayed fetches nothing; of what went, only that.
         Server.ResetCounters();
-        await Save(nobleHwe, SaveLayout.Mirror);
+        await Save(nobleHwe, Options(SaveLayout.Mirror));
         Assert.DoesNotContain(Server.Requests, r => !r.Path.Contains("streams/", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Remove_takes_the_lock_and_refuses_what_is_not_a_tree()
     {
-        await Save(await Images("noble"));
+        await Save(await Latest("noble"));
         var before = new FileInfo(Current).LinkTarget;
         using (await DestinationLock.AcquireAsync(Root, TimeSpan.FromSeconds(5), _ => { }, CancellationToken.None))
         {
@@ -218,7 +189,7 @@ public sealed class RemoveTests : ServedSampleTest
     [Fact]
     public async Task A_linked_cache_is_UnsafeDestination_and_nothing_changes()
     {
-        await Save(await Images("noble"));
+        await Save(await Latest("noble"));
         var before = new FileInfo(Current).LinkTarget;
         var outside = Served.PathOf("outside-cache");
         Directory.Move(Cache, outside);

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using MaasImages.Engine.Errors;
 using MaasImages.Engine.Inventory;
 using MaasImages.Engine.Layout;
-using MaasImages.Engine.Layout.Bootloaders;
 using MaasImages.Engine.Streams;
 using MaasImages.Engine.Tests.Support;
 using MaasImages.Engine.Transfer;
@@ -13,23 +12,6 @@ namespace MaasImages.Engine.Tests.Inventory;
 /// <summary>Test-MaasBootResource's engine: re-hashing rack trees and mirrors, damaged files of every kind, repair.</summary>
 public sealed class VerifyTests : ServedSampleTest
 {
-    private async Task<List<MaasImageVersion>> Select(ImageQuery query)
-    {
-        var stream = await OpenUnsignedStreamAsync();
-        var all = new List<MaasImageVersion>();
-        foreach (var content in stream.Contents.Where(c => c.Kind == MaasContentKind.Images))
-            all.AddRange(await StreamClient.GetImageVersionsAsync(stream, content, query, CancellationToken.None));
-        return all;
-    }
-
-    private SaveOptions Options(SaveLayout layout = SaveLayout.Rack) => new()
-    {
-        Destination = Root,
-        Layout = layout,
-        Transfer = new TransferOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20) },
-        LockTimeout = TimeSpan.FromSeconds(20),
-    };
-
     private static VerifyOptions Verify(string? source = null) => new()
     {
         Source = source,
@@ -48,13 +30,11 @@ public sealed class VerifyTests : ServedSampleTest
 
     private async Task SaveRack()
     {
-        await ImageSaver.SaveAsync(await Select(new ImageQuery { Release = ["jammy"], Arch = ["amd64"], MaxVersions = 1 }), Options(), new RecordingObserver(), CancellationToken.None);
-        var stream = await OpenUnsignedStreamAsync();
-        await BootloaderInstaller.InstallAsync(await BootloaderInstaller.SelectAsync(stream, new BootloaderQuery(), _ => { }, CancellationToken.None),
-            Options(), new RecordingObserver(), CancellationToken.None);
+        await Save(await LatestAmd64("jammy"));
+        await Install(await Bootloaders());
     }
 
-    private string Current(string relative) => Path.Combine(Root, "current", relative.Replace('/', Path.DirectorySeparatorChar));
+    private string InCurrent(string relative) => Path.Combine(Current, relative.Replace('/', Path.DirectorySeparatorChar));
 
     private static void FlipByte(string path, long at = 0)
     {
@@ -93,12 +73,12 @@ public sealed class VerifyTests : ServedSampleTest
         await SaveRack();
         var before = new FileInfo(Path.Combine(Root, "current")).LinkTarget;
         const string folder = "ubuntu/amd64/ga-22.04/jammy/stable";
-        FlipByte(Current($"{folder}/squashfs"), 10);                      // the generic/ hard link is the same content
-        File.WriteAllBytes(Current($"{folder}/boot-kernel"), File.ReadAllBytes(Current($"{folder}/boot-kernel"))[..5]); // truncated through the link
-        File.Delete(Current("ubuntu/amd64/hwe-22.04/jammy/stable/boot-initrd"));
-        File.WriteAllText(Current($"{folder}/squashfs.partial"), "left by a killed copy");
-        File.WriteAllText(Current("stray.txt"), "copied by hand");
-        FlipByte(Current("bootloader/uefi/amd64/bootx64.efi"));
+        FlipByte(InCurrent($"{folder}/squashfs"), 10);                      // the generic/ hard link is the same content
+        File.WriteAllBytes(InCurrent($"{folder}/boot-kernel"), File.ReadAllBytes(InCurrent($"{folder}/boot-kernel"))[..5]); // truncated through the link
+        File.Delete(InCurrent("ubuntu/amd64/hwe-22.04/jammy/stable/boot-initrd"));
+        File.WriteAllText(InCurrent($"{folder}/squashfs.partial"), "left by a killed copy");
+        File.WriteAllText(InCurrent("stray.txt"), "copied by hand");
+        FlipByte(InCurrent("bootloader/uefi/amd64/bootx64.efi"));
 
         var checks = await Check();
         var status = ByPath(checks);
@@ -130,8 +110,8 @@ public sealed class VerifyTests : ServedSampleTest
     [Fact]
     public async Task A_mirror_is_checked_against_its_documents_and_repaired_at_its_paths()
     {
-        var images = await Select(new ImageQuery { Release = ["noble"], Arch = ["amd64"], MaxVersions = 1 });
-        await ImageSaver.SaveAsync(images, Options(SaveLayout.Mirror), new RecordingObserver(), CancellationToken.None);
+        var images = await LatestAmd64("noble");
+        await Save(images, Options(SaveLayout.Mirror));
         var kernel = images.First(i => i.Subarch == "ga-24.04").Files.Single(f => f.Name == "boot-kernel").Path;
         var squashfs = images[0].Files.Single(f => f.Name == "squashfs").Path;
         var initrd = images.First(i => i.Subarch == "hwe-24.04").Files.Single(f => f.Name == "boot-initrd").Path;
@@ -158,16 +138,16 @@ public sealed class VerifyTests : ServedSampleTest
         Assert.All(after.Where(kv => kv.Key != "noble/leftover.tmp"), kv => Assert.Equal(MaasFileCheckStatus.Ok, kv.Value));
         // The repaired file is trusted by the next save again (its record was updated): nothing is fetched.
         Server.ResetCounters();
-        await ImageSaver.SaveAsync(images, Options(SaveLayout.Mirror), new RecordingObserver(), CancellationToken.None);
+        await Save(images, Options(SaveLayout.Mirror));
         Assert.DoesNotContain(Server.Requests, r => r.Path.EndsWith(kernel, StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Source_overrides_the_recorded_source()
     {
-        var images = await Select(new ImageQuery { Release = ["noble"], Arch = ["arm64"], Subarch = ["ga-*"], MaxVersions = 1 });
-        await ImageSaver.SaveAsync(images, Options(), new RecordingObserver(), CancellationToken.None);
-        FlipByte(Current("ubuntu/arm64/ga-24.04/noble/stable/boot-kernel"));
+        var images = await Images(new ImageQuery { Release = ["noble"], Arch = ["arm64"], Subarch = ["ga-*"], MaxVersions = 1 });
+        await Save(images, Options());
+        FlipByte(InCurrent("ubuntu/arm64/ga-24.04/noble/stable/boot-kernel"));
         await using var other = await StreamServer.StartAsync(Served.Root);
         Server.ResetCounters();
 
@@ -211,7 +191,7 @@ public sealed class VerifyTests : ServedSampleTest
         {
             node["Content"]![cacheName]!["ArchiveSha256"] = Path.GetRelativePath(Path.Combine(Root, "cache"), victim);
             File.WriteAllText(record, node.ToJsonString());
-            FlipByte(Current("bootloader/uefi/amd64/bootx64.efi"));
+            FlipByte(InCurrent("bootloader/uefi/amd64/bootx64.efi"));
 
             await Repair(await Check());
             Assert.Contains(Errors, e => e.ErrorId == "RepairSourceUnknown");

@@ -1,11 +1,9 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using MaasImages.Engine.Layout;
-using MaasImages.Engine.Layout.Bootloaders;
 using MaasImages.Engine.Platform;
 using MaasImages.Engine.Streams;
 using MaasImages.Engine.Tests.Support;
-using MaasImages.Engine.Transfer;
 using MaasImages.TestServer;
 
 namespace MaasImages.Engine.Tests.Layout;
@@ -17,37 +15,7 @@ namespace MaasImages.Engine.Tests.Layout;
 /// </summary>
 public sealed class MaasMetaSampleTests : ServedSampleTest
 {
-    private string Current => Path.Combine(Root, "current");
     private string MetaPath => Path.Combine(Current, "maas.meta");
-
-    private async Task<MaasStream> Open() =>
-        await OpenUnsignedStreamAsync(); // an editable, unsigned copy
-
-    private async Task<List<MaasImageVersion>> Images(ImageQuery query)
-    {
-        var stream = await Open();
-        var all = new List<MaasImageVersion>();
-        foreach (var content in stream.Contents.Where(c => c.Kind == MaasContentKind.Images))
-            all.AddRange(await StreamClient.GetImageVersionsAsync(stream, content, query, CancellationToken.None));
-        return all;
-    }
-
-    private async Task<IReadOnlyList<MaasImageVersion>> Bootloaders() =>
-        await BootloaderInstaller.SelectAsync(await Open(), new BootloaderQuery(), _ => { }, CancellationToken.None);
-
-    private SaveOptions Options(bool prune = false) => new()
-    {
-        Destination = Root,
-        Prune = prune,
-        Transfer = new TransferOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20), StallTimeout = TimeSpan.FromSeconds(10) },
-        LockTimeout = TimeSpan.FromSeconds(20),
-    };
-
-    private async Task Save(IReadOnlyList<MaasImageVersion> images, bool prune = false) =>
-        await ImageSaver.SaveAsync(images, Options(prune), new RecordingObserver(), CancellationToken.None);
-
-    private async Task Install(IReadOnlyList<MaasImageVersion> bootloaders) =>
-        await BootloaderInstaller.InstallAsync(bootloaders, Options(), new RecordingObserver(), CancellationToken.None);
 
     /// <summary>The raw products documents in index order (bootloaders, centos, v3 in the sample index).</summary>
     private List<JsonObject> Documents() =>
@@ -183,7 +151,7 @@ public sealed class MaasMetaSampleTests : ServedSampleTest
                 if (name.EndsWith(":amd64:hwe-22.04", StringComparison.Ordinal)) product!["versions"]!.AsObject().Remove("20250718");
         });
         var before = WrittenMeta();
-        await Save(await Images(new ImageQuery { Release = ["noble"], Arch = ["amd64"], MaxVersions = 1 }));
+        await Save(await LatestAmd64("noble"));
         Assert.Equal(before, WrittenMeta());
     }
 
@@ -211,7 +179,7 @@ public sealed class MaasMetaSampleTests : ServedSampleTest
         Assert.Contains("\"version_name\": \"20250701\"", WrittenMeta(), StringComparison.Ordinal);
 
         // -Prune keeps only this selection, whatever keys the old entries had.
-        await Save(lowlatency, prune: true);
+        await Save(lowlatency, Options(prune: true));
         Assert.False(Directory.Exists(gaFolder));
         Assert.False(Directory.Exists(genericFolder));
         Assert.True(File.Exists(Path.Combine(Current, "ubuntu", "amd64", "ga-22.04-lowlatency", "jammy", "stable", "squashfs")));

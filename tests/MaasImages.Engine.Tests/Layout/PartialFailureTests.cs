@@ -3,7 +3,6 @@ using MaasImages.Engine.Layout;
 using MaasImages.Engine.Layout.Bootloaders;
 using MaasImages.Engine.Streams;
 using MaasImages.Engine.Tests.Support;
-using MaasImages.Engine.Transfer;
 using MaasImages.TestServer;
 
 namespace MaasImages.Engine.Tests.Layout;
@@ -18,38 +17,8 @@ public sealed class PartialFailureTests : ServedSampleTest
     private const string NobleHweKernel = "noble/amd64/20250718/hwe-24.04/generic/boot-kernel";
     private const string NobleHweFolder = "ubuntu/amd64/hwe-24.04/noble/stable";
 
-    private string Current => Path.Combine(Root, "current");
-    private string Cache => Path.Combine(Root, "cache");
-
-    private async Task<List<MaasImageVersion>> Images(ImageQuery query)
-    {
-        var stream = await OpenUnsignedStreamAsync();
-        var all = new List<MaasImageVersion>();
-        foreach (var content in stream.Contents.Where(c => c.Kind == MaasContentKind.Images))
-            all.AddRange(await StreamClient.GetImageVersionsAsync(stream, content, query, CancellationToken.None));
-        return all;
-    }
-
     private Task<List<MaasImageVersion>> Noble(string? version = null) =>
         Images(new ImageQuery { Release = ["noble"], Arch = ["amd64"], VersionName = version is null ? [] : [version], MaxVersions = version is null ? 1 : null });
-
-    private async Task<IReadOnlyList<MaasImageVersion>> Bootloaders(params string[] types) =>
-        await BootloaderInstaller.SelectAsync(await OpenUnsignedStreamAsync(), new BootloaderQuery { Types = types }, _ => { }, CancellationToken.None);
-
-    private SaveOptions Options(SaveLayout layout = SaveLayout.Rack, bool prune = false) => new()
-    {
-        Destination = Root,
-        Layout = layout,
-        Prune = prune,
-        Transfer = new TransferOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20), StallTimeout = TimeSpan.FromSeconds(10), MaxAttempts = 2 },
-        LockTimeout = TimeSpan.FromSeconds(20),
-    };
-
-    private static Task<IReadOnlyList<MaasSavedImage>> Save(IReadOnlyList<MaasImageVersion> images, SaveOptions options, ITransferObserver? observer = null) =>
-        ImageSaver.SaveAsync(images, options, observer ?? new RecordingObserver(), CancellationToken.None);
-
-    private static Task<IReadOnlyList<MaasBootloader>> Install(IReadOnlyList<MaasImageVersion> bootloaders, SaveOptions options, ITransferObserver? observer = null) =>
-        BootloaderInstaller.InstallAsync(bootloaders, options, observer ?? new RecordingObserver(), CancellationToken.None);
 
     private static string Sha256Of(IEnumerable<MaasImageVersion> images, string path) =>
         images.SelectMany(i => i.Files).First(f => f.Path == path).Sha256;
@@ -63,7 +32,7 @@ public sealed class PartialFailureTests : ServedSampleTest
     public async Task Rack_prune_with_a_failed_image_drops_what_was_not_selected_but_keeps_the_failed_images_previous_version()
     {
         var old = await Noble("20250701");
-        await Save((await Images(new ImageQuery { Release = ["jammy"], Arch = ["amd64"], MaxVersions = 1 })).Concat(old).ToList(), Options());
+        await Save((await LatestAmd64("jammy")).Concat(old).ToList(), Options());
         var oldHweKernel = Sha256Of(old, "noble/amd64/20250701/hwe-24.04/generic/boot-kernel");
 
         Server.Faults.Add(NobleHweKernel, Fault.Status(404), count: -1);
@@ -165,7 +134,7 @@ public sealed class PartialFailureTests : ServedSampleTest
         await Save(image, Options());
         await Install(await Bootloaders(), Options());
         var observer = new RecordingObserver();
-        await Install(await Bootloaders("uefi"), Options(prune: true), observer);
+        await Install(await Bootloaders(new BootloaderQuery { Types = ["uefi"] }), Options(prune: true), observer);
 
         Assert.Equal(["uefi"], Directory.GetDirectories(Path.Combine(Current, "bootloader")).Select(Path.GetFileName));
         Assert.Equal(["amd64", "arm64"], Directory.GetDirectories(Path.Combine(Current, "bootloader/uefi")).Select(Path.GetFileName).Order());
@@ -184,7 +153,7 @@ public sealed class PartialFailureTests : ServedSampleTest
 
         // Run again: nothing more to prune, nothing changes.
         var again = new RecordingObserver();
-        await Install(await Bootloaders("uefi"), Options(prune: true), again);
+        await Install(await Bootloaders(new BootloaderQuery { Types = ["uefi"] }), Options(prune: true), again);
         Assert.Contains(again.Messages, m => m.StartsWith("Nothing changed", StringComparison.Ordinal));
     }
 
@@ -195,7 +164,7 @@ public sealed class PartialFailureTests : ServedSampleTest
         await Save(image, Options(SaveLayout.Mirror));
         var all = await Bootloaders();
         await Install(all, Options(SaveLayout.Mirror));
-        await Install(await Bootloaders("uefi"), Options(SaveLayout.Mirror, prune: true));
+        await Install(await Bootloaders(new BootloaderQuery { Types = ["uefi"] }), Options(SaveLayout.Mirror, prune: true));
 
         foreach (var bootloader in all)
         {

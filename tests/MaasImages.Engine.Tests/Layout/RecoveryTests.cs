@@ -3,11 +3,9 @@ using System.Globalization;
 using System.Text.Json;
 using MaasImages.Engine.Layout;
 using MaasImages.Engine.Layout.Bootloaders;
-using MaasImages.Engine.Platform;
 using MaasImages.Engine.Streams;
 using MaasImages.Engine.Tests.Support;
 using MaasImages.Engine.Transfer;
-using MaasImages.TestServer;
 
 namespace MaasImages.Engine.Tests.Layout;
 
@@ -19,27 +17,7 @@ namespace MaasImages.Engine.Tests.Layout;
 /// </summary>
 public sealed class RecoveryTests : ServedSampleTest
 {
-    private string Current => Path.Combine(Root, "current");
     private string LockFile => Path.Combine(Root, DestinationLock.FileName);
-
-    private async Task<MaasStream> OpenStream() =>
-        await OpenUnsignedStreamAsync();
-
-    private async Task<List<MaasImageVersion>> Latest(params string[] releases)
-    {
-        var stream = await OpenStream();
-        var all = new List<MaasImageVersion>();
-        foreach (var content in stream.Contents.Where(c => c.Kind == MaasContentKind.Images))
-            all.AddRange(await StreamClient.GetImageVersionsAsync(stream, content, new ImageQuery { Release = releases, Arch = ["amd64"], MaxVersions = 1 }, CancellationToken.None));
-        return all;
-    }
-
-    private SaveOptions Options(TimeSpan? lockTimeout = null) => new()
-    {
-        Destination = Root,
-        Transfer = new TransferOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20), StallTimeout = TimeSpan.FromSeconds(10) },
-        LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(60),
-    };
 
     private static string Record(int pid, DateTime started) => string.Create(CultureInfo.InvariantCulture,
         $"pid {pid} on {Environment.MachineName} since {DateTimeOffset.UtcNow:u} (process started {started.ToUniversalTime():O})");
@@ -62,7 +40,7 @@ public sealed class RecoveryTests : ServedSampleTest
         File.WriteAllText(LockFile, Record(pid, started));
 
         var observer = new RecordingObserver();
-        await ImageSaver.SaveAsync(await Latest("noble"), Options(lockTimeout: TimeSpan.Zero), observer, CancellationToken.None);
+        await Save(await LatestAmd64("noble"), Options(lockTimeout: TimeSpan.Zero), observer);
         Assert.Contains(observer.Warnings, w => w.StartsWith("Taking over the lock", StringComparison.Ordinal) && w.Contains($"pid {pid} ", StringComparison.Ordinal));
         Assert.True(File.Exists(Path.Combine(Current, "maas.meta")));
         Assert.Equal(string.Empty, File.ReadAllText(LockFile)); // a finished run leaves no holder behind
@@ -77,12 +55,12 @@ public sealed class RecoveryTests : ServedSampleTest
             Directory.CreateDirectory(Root);
             File.WriteAllText(LockFile, Record(alive.Id, alive.StartTime)); // no OS lock held: as on a file system without flock
             var error = await Assert.ThrowsAsync<DestinationLockedException>(async () =>
-                await ImageSaver.SaveAsync(await Latest("noble"), Options(lockTimeout: TimeSpan.Zero), new RecordingObserver(), CancellationToken.None));
+                await Save(await LatestAmd64("noble"), Options(lockTimeout: TimeSpan.Zero)));
             Assert.Contains($"pid {alive.Id} ", error.Message, StringComparison.Ordinal);
 
             // The same pid with another start time is a recycled pid, not the holder.
             File.WriteAllText(LockFile, Record(alive.Id, alive.StartTime.AddHours(-1)));
-            await ImageSaver.SaveAsync(await Latest("noble"), Options(lockTimeout: TimeSpan.Zero), new RecordingObserver(), CancellationToken.None);
+            await Save(await LatestAmd64("noble"), Options(lockTimeout: TimeSpan.Zero));
             Assert.True(File.Exists(Path.Combine(Current, "maas.meta")));
         }
         finally
@@ -95,8 +73,8 @@ public sealed class RecoveryTests : ServedSampleTest
     [Fact]
     public async Task A_run_with_nothing_to_fetch_removes_what_interrupted_runs_left()
     {
-        var noble = await Latest("noble");
-        await ImageSaver.SaveAsync(noble, Options(), new RecordingObserver(), CancellationToken.None);
+        var noble = await LatestAmd64("noble");
+        await Save(noble);
         var snapshot = new FileInfo(Current).LinkTarget!;
 
         // What kill -9 leaves at each stage: a half-built snapshot, a complete one never switched to,
@@ -111,7 +89,7 @@ public sealed class RecoveryTests : ServedSampleTest
         Server.ResetCounters();
 
         var observer = new RecordingObserver();
-        await ImageSaver.SaveAsync(noble, Options(), observer, CancellationToken.None);
+        await Save(noble, Options(), observer);
         Assert.Contains(observer.Messages, m => m.StartsWith("Nothing changed", StringComparison.Ordinal));
         Assert.Empty(Server.Requests);
         Assert.Equal(snapshot, new FileInfo(Current).LinkTarget);
@@ -123,8 +101,8 @@ public sealed class RecoveryTests : ServedSampleTest
     [Fact]
     public async Task Save_and_install_on_one_destination_take_turns_and_current_has_both()
     {
-        var images = await Latest("jammy");
-        var bootloaders = await BootloaderInstaller.SelectAsync(await OpenStream(), new BootloaderQuery(), _ => { }, CancellationToken.None);
+        var images = await LatestAmd64("jammy");
+        var bootloaders = await Bootloaders();
         var saveWaits = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var installWaits = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -132,9 +110,9 @@ public sealed class RecoveryTests : ServedSampleTest
         Task<IReadOnlyList<MaasBootloader>> install;
         using (var held = await DestinationLock.AcquireAsync(Root, TimeSpan.Zero, _ => { }, CancellationToken.None)) // a run in progress
         {
-            save = ImageSaver.SaveAsync(images, Options(), new SignallingObserver("Waiting for another run", saveWaits), CancellationToken.None);
+            save = Save(images, Options(), new SignallingObserver("Waiting for another run", saveWaits));
             await saveWaits.Task.WaitAsync(TimeSpan.FromMinutes(2));
-            install = BootloaderInstaller.InstallAsync(bootloaders, Options(), new SignallingObserver("Waiting for another run", installWaits), CancellationToken.None);
+            install = Install(bootloaders, Options(), new SignallingObserver("Waiting for another run", installWaits));
             await installWaits.Task.WaitAsync(TimeSpan.FromMinutes(2));
             Assert.False(save.IsCompleted || install.IsCompleted);
             Assert.False(Directory.Exists(Path.Combine(Root, "cache")), "nothing written while the lock is held");

@@ -16,45 +16,13 @@ namespace MaasImages.Engine.Tests.Layout;
 /// </summary>
 public sealed class RetentionTests : ServedSampleTest
 {
-    private string Current => Path.Combine(Root, "current");
-    private string Cache => Path.Combine(Root, "cache");
-
-    private async Task<List<MaasImageVersion>> Images(string release, string? version = null, string arch = "amd64", string? subarch = null)
-    {
-        var stream = await OpenUnsignedStreamAsync();
-        var query = new ImageQuery
+    /// <summary>One version (the newest when none is named) of a release's images of one arch (and subarch).</summary>
+    private Task<List<MaasImageVersion>> Selected(string release, string? version = null, string arch = "amd64", string? subarch = null) =>
+        Images(new ImageQuery
         {
             Release = [release], Arch = [arch], Subarch = subarch is null ? [] : [subarch],
             VersionName = version is null ? [] : [version], MaxVersions = version is null ? 1 : null,
-        };
-        var all = new List<MaasImageVersion>();
-        foreach (var content in stream.Contents.Where(c => c.Kind == MaasContentKind.Images))
-            all.AddRange(await StreamClient.GetImageVersionsAsync(stream, content, query, CancellationToken.None));
-        return all;
-    }
-
-    private SaveOptions Options(SaveLayout layout = SaveLayout.Rack, int keepSnapshots = 0, int keepVersions = 0) => new()
-    {
-        Destination = Root,
-        Layout = layout,
-        KeepSnapshots = keepSnapshots,
-        KeepVersions = keepVersions,
-        Transfer = new TransferOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20), StallTimeout = TimeSpan.FromSeconds(10) },
-        LockTimeout = TimeSpan.FromSeconds(20),
-    };
-
-    private static async Task<RecordingObserver> Save(IReadOnlyList<MaasImageVersion> images, SaveOptions options)
-    {
-        var observer = new RecordingObserver();
-        await ImageSaver.SaveAsync(images, options, observer, CancellationToken.None);
-        return observer;
-    }
-
-    private async Task Install(int keepSnapshots)
-    {
-        var bootloaders = await BootloaderInstaller.SelectAsync(await OpenUnsignedStreamAsync(), new BootloaderQuery(), _ => { }, CancellationToken.None);
-        await BootloaderInstaller.InstallAsync(bootloaders, Options(keepSnapshots: keepSnapshots), new RecordingObserver(), CancellationToken.None);
-    }
+        });
 
     private static Task<MaasBootSnapshot> Restore(string root, string? name, RecordingObserver? observer = null)
     {
@@ -76,8 +44,8 @@ public sealed class RetentionTests : ServedSampleTest
     [Fact]
     public async Task By_default_only_current_stays_as_MAAS_keeps_it()
     {
-        await Save(await Images("jammy", "20250701"), Options());
-        await Save(await Images("jammy", "20250718"), Options());
+        await Save(await Selected("jammy", "20250701"), Options());
+        await Save(await Selected("jammy", "20250718"), Options());
         Assert.Single(SnapshotNames());
         Assert.Equal(CurrentName(), SnapshotNames()[0]);
     }
@@ -85,14 +53,15 @@ public sealed class RetentionTests : ServedSampleTest
     [Fact]
     public async Task KeepSnapshots_keeps_the_newest_previous_snapshots_and_every_cache_file_they_use()
     {
-        var older = await Images("jammy", "20250701");
-        var newer = await Images("jammy", "20250718");
+        var older = await Selected("jammy", "20250701");
+        var newer = await Selected("jammy", "20250718");
         var olderOnly = RackFiles(older).Except(RackFiles(newer)).ToList();
         Assert.NotEmpty(olderOnly);
 
         await Save(older, Options(keepSnapshots: 1));
         var first = CurrentName();
-        var observer = await Save(newer, Options(keepSnapshots: 1));
+        var observer = new RecordingObserver();
+        await Save(newer, Options(keepSnapshots: 1), observer);
         Assert.Equal(2, SnapshotNames().Length);
         Assert.Contains($"Kept the snapshot {first} (keeping 1 besides current).", observer.Messages);
         // current no longer uses the older version's files, but the kept snapshot does: they stay.
@@ -101,7 +70,7 @@ public sealed class RetentionTests : ServedSampleTest
 
         // A third run keeps one previous snapshot: the second; the first and its own files go.
         var second = CurrentName();
-        await Save(await Images("noble"), Options(keepSnapshots: 1));
+        await Save(await Selected("noble"), Options(keepSnapshots: 1));
         Assert.Equal(new[] { second, CurrentName() }.Order(StringComparer.Ordinal), SnapshotNames());
         Assert.All(olderOnly, sha => Assert.False(File.Exists(Path.Combine(Cache, sha)), $"cache/{sha} removed"));
         Assert.All(RackFiles(newer), sha => Assert.True(File.Exists(Path.Combine(Cache, sha))));
@@ -111,12 +80,12 @@ public sealed class RetentionTests : ServedSampleTest
     [Fact]
     public async Task Install_MaasBootloader_keeps_snapshots_the_same_way()
     {
-        await Save(await Images("jammy"), Options());
+        await Save(await Selected("jammy"), Options());
         var imagesOnly = CurrentName();
-        await Install(keepSnapshots: 1);
+        await Install(await Bootloaders(), Options(keepSnapshots: 1));
         Assert.Equal(2, SnapshotNames().Length);
         Assert.Contains(imagesOnly, SnapshotNames());
-        await Install(keepSnapshots: 0); // nothing changed: no new snapshot, and none but current kept
+        await Install(await Bootloaders(), Options(keepSnapshots: 0)); // nothing changed: no new snapshot, and none but current kept
         Assert.Equal(new[] { CurrentName() }, SnapshotNames());
     }
 
@@ -126,7 +95,7 @@ public sealed class RetentionTests : ServedSampleTest
         var names = new List<string>();
         foreach (var version in new[] { "20250701", "20250718", "20250701", "20250718" })
         {
-            await Save(await Images("jammy", version), Options(keepSnapshots: 2));
+            await Save(await Selected("jammy", version), Options(keepSnapshots: 2));
             names.Add(CurrentName());
         }
         var listed = BootSnapshots.List(Root);
@@ -139,8 +108,8 @@ public sealed class RetentionTests : ServedSampleTest
     [Fact]
     public async Task Listing_counts_images_bootloaders_files_and_bytes()
     {
-        await Save(await Images("jammy", "20250701"), Options(keepSnapshots: 3));
-        await Install(keepSnapshots: 3);
+        await Save(await Selected("jammy", "20250701"), Options(keepSnapshots: 3));
+        await Install(await Bootloaders(), Options(keepSnapshots: 3));
         var listed = BootSnapshots.List(Root);
         Assert.Equal(2, listed.Count);
         var (withBootloaders, imagesOnly) = (listed[0], listed[1]);
@@ -160,11 +129,11 @@ public sealed class RetentionTests : ServedSampleTest
     [Fact]
     public async Task Restore_previous_switches_current_back_with_its_maas_meta_and_root_links()
     {
-        await Save(await Images("jammy", "20250701"), Options(keepSnapshots: 2));
-        await Install(keepSnapshots: 2);
+        await Save(await Selected("jammy", "20250701"), Options(keepSnapshots: 2));
+        await Install(await Bootloaders(), Options(keepSnapshots: 2));
         var good = CurrentName();
         var goodMeta = File.ReadAllBytes(Path.Combine(Root, good, "maas.meta"));
-        await Save(await Images("jammy", "20250718"), Options(keepSnapshots: 2));
+        await Save(await Selected("jammy", "20250718"), Options(keepSnapshots: 2));
         var bad = CurrentName();
         Assert.Equal("20250718", Version(Current));
 
@@ -196,15 +165,16 @@ public sealed class RetentionTests : ServedSampleTest
     [Fact]
     public async Task A_save_after_a_restore_keeps_the_newer_snapshot_while_retention_allows_and_warns_when_it_removes_it()
     {
-        await Save(await Images("jammy", "20250701"), Options(keepSnapshots: 2));
+        await Save(await Selected("jammy", "20250701"), Options(keepSnapshots: 2));
         var good = CurrentName();
-        await Save(await Images("jammy", "20250718"), Options(keepSnapshots: 2));
+        await Save(await Selected("jammy", "20250718"), Options(keepSnapshots: 2));
         var bad = CurrentName();
         await Restore(Root, good);
 
         // The nightly save builds on what current serves (the restored snapshot), and keeps the
         // newest other snapshots first: the one rolled back from.
-        var observer = await Save(await Images("noble"), Options(keepSnapshots: 1));
+        var observer = new RecordingObserver();
+        await Save(await Selected("noble"), Options(keepSnapshots: 1), observer);
         var third = CurrentName();
         Assert.Equal(new[] { bad, third }.Order(StringComparer.Ordinal), SnapshotNames());
         Assert.Equal("20250701", Version(Current));
@@ -212,7 +182,8 @@ public sealed class RetentionTests : ServedSampleTest
 
         // Restored again, a save that keeps none removes it, with a warning, not silently.
         await Restore(Root, bad);
-        observer = await Save(await Images("noble"), Options());
+        observer = new RecordingObserver();
+        await Save(await Selected("noble"), Options(), observer);
         Assert.Single(SnapshotNames());
         Assert.Contains(observer.Warnings, w => w.StartsWith($"Removed the snapshot {third}, which 'current' was restored back from (it served {bad} before this run)", StringComparison.Ordinal));
     }
@@ -220,7 +191,7 @@ public sealed class RetentionTests : ServedSampleTest
     [Fact]
     public async Task Restore_refuses_what_must_never_be_served_and_changes_nothing()
     {
-        await Save(await Images("jammy", "20250701"), Options(keepSnapshots: 5));
+        await Save(await Selected("jammy", "20250701"), Options(keepSnapshots: 5));
         var only = CurrentName();
         async Task<MaasImagesException> Refused(string? name)
         {
@@ -269,7 +240,7 @@ public sealed class RetentionTests : ServedSampleTest
     [Fact]
     public async Task Restoring_the_current_snapshot_changes_nothing()
     {
-        await Save(await Images("jammy"), Options());
+        await Save(await Selected("jammy"), Options());
         var current = CurrentName();
         var observer = new RecordingObserver();
         var restored = await Restore(Root, current, observer);
@@ -281,8 +252,8 @@ public sealed class RetentionTests : ServedSampleTest
     [Fact]
     public async Task Restore_takes_the_destination_lock()
     {
-        await Save(await Images("jammy", "20250701"), Options(keepSnapshots: 1));
-        await Save(await Images("jammy", "20250718"), Options(keepSnapshots: 1));
+        await Save(await Selected("jammy", "20250701"), Options(keepSnapshots: 1));
+        await Save(await Selected("jammy", "20250718"), Options(keepSnapshots: 1));
         var before = CurrentName();
         using (await DestinationLock.AcquireAsync(Root, TimeSpan.FromSeconds(5), _ => { }, CancellationToken.None))
         {
@@ -300,12 +271,13 @@ public sealed class RetentionTests : ServedSampleTest
     [Fact]
     public async Task KeepVersions_removes_older_versions_files_and_their_empty_folders_but_not_the_signed_documents()
     {
-        var older = await Images("noble", "20250701", "arm64", "ga-24.04");
-        var newer = await Images("noble", "20250718", "arm64", "ga-24.04");
+        var older = await Selected("noble", "20250701", "arm64", "ga-24.04");
+        var newer = await Selected("noble", "20250718", "arm64", "ga-24.04");
         await Save(older, Options(SaveLayout.Mirror, keepVersions: 1));
         Assert.True(File.Exists(MirrorPath(older.Single(), "boot-kernel")));
 
-        var observer = await Save(newer, Options(SaveLayout.Mirror, keepVersions: 1));
+        var observer = new RecordingObserver();
+        await Save(newer, Options(SaveLayout.Mirror, keepVersions: 1), observer);
         foreach (var file in older.Single().Files)
             Assert.False(File.Exists(Path.Combine(Root, file.Path)), $"{file.Path} removed");
         Assert.False(Directory.Exists(Path.Combine(Root, "noble/arm64/20250701")), "the version's folder is gone once empty");
@@ -324,8 +296,8 @@ public sealed class RetentionTests : ServedSampleTest
     [Fact]
     public async Task KeepVersions_keeps_the_N_newest_and_what_the_run_saved()
     {
-        var older = await Images("noble", "20250701", "arm64", "ga-24.04");
-        var newer = await Images("noble", "20250718", "arm64", "ga-24.04");
+        var older = await Selected("noble", "20250701", "arm64", "ga-24.04");
+        var newer = await Selected("noble", "20250718", "arm64", "ga-24.04");
         await Save(older, Options(SaveLayout.Mirror));
         await Save(newer, Options(SaveLayout.Mirror, keepVersions: 2));
         Assert.True(File.Exists(MirrorPath(older.Single(), "boot-kernel")));
@@ -341,17 +313,17 @@ public sealed class RetentionTests : ServedSampleTest
     [Fact]
     public async Task KeepVersions_never_removes_files_recorded_without_a_version_nor_other_kinds()
     {
-        var older = await Images("noble", "20250701", "arm64", "ga-24.04");
+        var older = await Selected("noble", "20250701", "arm64", "ga-24.04");
         await Save(older, Options(SaveLayout.Mirror));
         // As an earlier version of the module recorded it: no product, no version.
         var state = Path.Combine(Root, MirrorLayout.StateFile);
         var json = JsonNode.Parse(File.ReadAllText(state))!.AsObject();
         foreach (var (_, record) in json) { record!.AsObject().Remove("Product"); record.AsObject().Remove("Version"); }
         File.WriteAllText(state, json.ToJsonString());
-        var bootloaders = await BootloaderInstaller.SelectAsync(await OpenUnsignedStreamAsync(), new BootloaderQuery(), _ => { }, CancellationToken.None);
-        await BootloaderInstaller.InstallAsync(bootloaders, Options(SaveLayout.Mirror), new RecordingObserver(), CancellationToken.None);
+        var bootloaders = await Bootloaders();
+        await Install(bootloaders, Options(SaveLayout.Mirror));
 
-        await Save(await Images("noble", "20250718", "arm64", "ga-24.04"), Options(SaveLayout.Mirror, keepVersions: 1));
+        await Save(await Selected("noble", "20250718", "arm64", "ga-24.04"), Options(SaveLayout.Mirror, keepVersions: 1));
         Assert.True(File.Exists(MirrorPath(older.Single(), "boot-kernel")));
         foreach (var archive in bootloaders.SelectMany(BootloaderSelection.Archives))
             Assert.True(File.Exists(Path.Combine(Root, archive.Path)), $"{archive.Path} kept");
@@ -360,10 +332,10 @@ public sealed class RetentionTests : ServedSampleTest
     [Fact]
     public async Task Restore_puts_right_the_root_links_of_the_snapshot_before_the_switch()
     {
-        await Save(await Images("jammy", "20250701"), Options(keepSnapshots: 2));
-        await Install(keepSnapshots: 2);
+        await Save(await Selected("jammy", "20250701"), Options(keepSnapshots: 2));
+        await Install(await Bootloaders(), Options(keepSnapshots: 2));
         var good = Path.Combine(Root, CurrentName());
-        await Save(await Images("jammy", "20250718"), Options(keepSnapshots: 2));
+        await Save(await Selected("jammy", "20250718"), Options(keepSnapshots: 2));
         // The kept snapshot lost a root link, and another now points at nothing.
         File.Delete(Path.Combine(good, "bootx64.efi"));
         File.Delete(Path.Combine(good, "bootloader/open-firmware/ppc64el/bootppc64.bin"));
@@ -381,11 +353,12 @@ public sealed class RetentionTests : ServedSampleTest
     [Fact]
     public async Task KeepVersions_is_not_applied_when_an_image_of_the_run_failed()
     {
-        var older = await Images("noble", "20250701", "arm64", "ga-24.04");
+        var older = await Selected("noble", "20250701", "arm64", "ga-24.04");
         await Save(older, Options(SaveLayout.Mirror));
-        var newer = (await Images("noble", "20250718", "arm64", "ga-24.04")).Concat(await Images("noble", "20250718", "arm64", "hwe-24.04")).ToList();
+        var newer = (await Selected("noble", "20250718", "arm64", "ga-24.04")).Concat(await Selected("noble", "20250718", "arm64", "hwe-24.04")).ToList();
         Server.Faults.Add("*20250718/hwe-24.04/generic/boot-kernel", MaasImages.TestServer.Fault.Status(404), count: -1);
-        var observer = await Save(newer, Options(SaveLayout.Mirror, keepVersions: 1));
+        var observer = new RecordingObserver();
+        await Save(newer, Options(SaveLayout.Mirror, keepVersions: 1), observer);
         Assert.NotEmpty(observer.Failures);
         Assert.Contains("Not removing older versions: some items could not be saved, so their older versions stay.", observer.Messages);
         Assert.All(older.Single().Files, f => Assert.True(File.Exists(Path.Combine(Root, f.Path)), f.Path));

@@ -13,39 +13,12 @@ namespace MaasImages.Engine.Tests.Layout;
 /// <summary>Save-MaasImage's engine on the sample stream served over HTTP: rack and mirror layouts on real files.</summary>
 public sealed class SaveLayoutTests : ServedSampleTest
 {
-
-    private async Task<List<MaasImageVersion>> Select(ImageQuery query)
-    {
-        var stream = await OpenUnsignedStreamAsync(); // an editable, unsigned copy
-        var all = new List<MaasImageVersion>();
-        foreach (var content in stream.Contents.Where(c => c.Kind == MaasContentKind.Images))
-            all.AddRange(await StreamClient.GetImageVersionsAsync(stream, content, query, CancellationToken.None));
-        return all;
-    }
-
-    private static ImageQuery Amd64Latest(params string[] releases) => new() { Release = releases, Arch = ["amd64"], MaxVersions = 1 };
-
-    private SaveOptions Options(SaveLayout layout = SaveLayout.Rack, bool force = false, bool prune = false, TimeSpan? stallTimeout = null) => new()
-    {
-        Destination = Root,
-        Layout = layout,
-        Force = force,
-        Prune = prune,
-        Transfer = new TransferOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20), StallTimeout = stallTimeout ?? TimeSpan.FromSeconds(10) },
-        LockTimeout = TimeSpan.FromSeconds(20),
-    };
-
-    private static Task<IReadOnlyList<MaasSavedImage>> Save(IReadOnlyList<MaasImageVersion> images, SaveOptions options, ITransferObserver? observer = null) =>
-        ImageSaver.SaveAsync(images, options, observer ?? new RecordingObserver(), CancellationToken.None);
-
     private static string Sha256(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))).ToLowerInvariant();
-
-    private string Current => Path.Combine(Root, "current");
 
     [Fact]
     public async Task Rack_layout_matches_what_a_rack_controller_writes()
     {
-        var images = await Select(Amd64Latest("jammy"));
+        var images = await LatestAmd64("jammy");
         var saved = await Save(images, Options());
 
         // current is a relative symlink to the one snapshot.
@@ -85,7 +58,7 @@ public sealed class SaveLayoutTests : ServedSampleTest
     [Fact]
     public async Task Maas_meta_has_the_keys_maas_checks_in_one_sorted_line()
     {
-        await Save(await Select(Amd64Latest("jammy", "noble")), Options());
+        await Save(await LatestAmd64("jammy", "noble"), Options());
         var text = File.ReadAllText(Path.Combine(Current, "maas.meta"));
         Assert.DoesNotContain('\n', text);
         using var meta = JsonDocument.Parse(text);
@@ -110,7 +83,7 @@ public sealed class SaveLayoutTests : ServedSampleTest
     [Fact]
     public async Task A_second_identical_run_changes_nothing_and_fetches_nothing()
     {
-        var images = await Select(Amd64Latest("jammy"));
+        var images = await LatestAmd64("jammy");
         await Save(images, Options());
         var snapshot = new FileInfo(Current).LinkTarget;
         Server.ResetCounters();
@@ -124,9 +97,9 @@ public sealed class SaveLayoutTests : ServedSampleTest
     [Fact]
     public async Task A_new_selection_makes_a_new_snapshot_carrying_the_old_images_and_cleaning_up()
     {
-        await Save(await Select(Amd64Latest("jammy")), Options());
+        await Save(await LatestAmd64("jammy"), Options());
         var first = new FileInfo(Current).LinkTarget!;
-        await Save(await Select(Amd64Latest("noble")), Options());
+        await Save(await LatestAmd64("noble"), Options());
         var second = new FileInfo(Current).LinkTarget!;
 
         Assert.NotEqual(first, second);
@@ -138,7 +111,7 @@ public sealed class SaveLayoutTests : ServedSampleTest
         Assert.Contains("\"noble\"", meta, StringComparison.Ordinal);
 
         // -Prune keeps only this selection; cache files nothing links to any more go away.
-        await Save(await Select(Amd64Latest("noble")), Options(prune: true));
+        await Save(await LatestAmd64("noble"), Options(prune: true));
         Assert.False(Directory.Exists(Path.Combine(Current, "ubuntu", "amd64", "ga-22.04")));
         Assert.DoesNotContain("\"jammy\"", File.ReadAllText(Path.Combine(Current, "maas.meta")), StringComparison.Ordinal);
         foreach (var cached in Directory.GetFiles(Path.Combine(Root, "cache")))
@@ -149,7 +122,7 @@ public sealed class SaveLayoutTests : ServedSampleTest
     [Fact]
     public async Task Force_rehashes_and_refetches_a_damaged_cache_file()
     {
-        var images = await Select(Amd64Latest("noble"));
+        var images = await LatestAmd64("noble");
         await Save(images, Options());
         var kernel = images.First().Files.Single(f => f.FileType == "boot-kernel");
         var cached = Path.Combine(Root, "cache", kernel.Sha256);
@@ -174,7 +147,7 @@ public sealed class SaveLayoutTests : ServedSampleTest
                 foreach (var version in product.Value!["versions"]!.AsObject())
                     version.Value!["items"]!["squashfs"]!["size"] = 1L << 55;
         });
-        var error = await Assert.ThrowsAsync<InsufficientDiskSpaceException>(async () => await Save(await Select(Amd64Latest("jammy")), Options()));
+        var error = await Assert.ThrowsAsync<InsufficientDiskSpaceException>(async () => await Save(await LatestAmd64("jammy"), Options()));
         Assert.True(error.Needed > 1L << 55);
         Assert.DoesNotContain(Server.Requests, r => !r.Path.StartsWith("streams/", StringComparison.Ordinal) && !r.Path.StartsWith("/streams/", StringComparison.Ordinal));
         Assert.False(Directory.Exists(Path.Combine(Root, "cache")) && Directory.EnumerateFiles(Path.Combine(Root, "cache")).Any());
@@ -185,8 +158,8 @@ public sealed class SaveLayoutTests : ServedSampleTest
     public async Task Concurrent_runs_on_one_destination_wait_for_each_other_and_end_with_a_correct_tree()
     {
         Server.Faults.Add("*squashfs", Fault.Throttle(200_000), count: -1); // keep the first run busy for a moment
-        var jammy = await Select(Amd64Latest("jammy"));
-        var noble = await Select(Amd64Latest("noble"));
+        var jammy = await LatestAmd64("jammy");
+        var noble = await LatestAmd64("noble");
         var observer = new RecordingObserver();
         var first = Save(jammy, Options(), observer);
         var second = Save(noble, Options(), observer);
@@ -204,7 +177,7 @@ public sealed class SaveLayoutTests : ServedSampleTest
     [Fact]
     public async Task An_interrupted_save_resumes_and_fetches_only_the_rest()
     {
-        var images = await Select(Amd64Latest("noble"));
+        var images = await LatestAmd64("noble");
         var total = images.SelectMany(i => i.Files).Where(f => f.FileType != "manifest").DistinctBy(f => f.Sha256).Sum(f => f.Size);
         Server.ResetCounters(); // count image bytes only, not the metadata read above
         // A gate the test controls: the squashfs stops at half until cancelled; every other file completes.
@@ -231,7 +204,7 @@ public sealed class SaveLayoutTests : ServedSampleTest
     [Fact]
     public async Task Mirror_layout_keeps_upstream_paths_and_metadata_byte_for_byte()
     {
-        var images = await Select(Amd64Latest("jammy"));
+        var images = await LatestAmd64("jammy");
         var saved = await Save(images, Options(SaveLayout.Mirror));
         foreach (var file in images.SelectMany(i => i.Files))
             Assert.Equal(file.Sha256, Sha256(Path.Combine(Root, file.Path)));
@@ -245,7 +218,7 @@ public sealed class SaveLayoutTests : ServedSampleTest
         // The saved mirror is itself a stream that lists the same images.
         var mirrored = await StreamClient.OpenAsync(StreamSource.Resolve(null, Root), true, CancellationToken.None);
         var again = await StreamClient.GetImageVersionsAsync(mirrored, mirrored.Contents.Single(c => c.ContentId.EndsWith(":v3:download", StringComparison.Ordinal)),
-            Amd64Latest("jammy"), CancellationToken.None);
+            new ImageQuery { Release = ["jammy"], Arch = ["amd64"], MaxVersions = 1 }, CancellationToken.None);
         Assert.Equal(images.Select(i => i.ToString()), again.Select(i => i.ToString()));
     }
 
@@ -258,7 +231,7 @@ public sealed class SaveLayoutTests : ServedSampleTest
             Served.Write(Path.ChangeExtension(doc, ".sjson"), Security.ClearSignedMessageTests.Armor(Served.Read(doc)));
         Served.Write(TempStream.V3Products + ".gpg", "-----BEGIN PGP SIGNATURE-----\n\nfake\n-----END PGP SIGNATURE-----\n");
 
-        await Save(await Select(Amd64Latest("noble")), Options(SaveLayout.Mirror));
+        await Save(await LatestAmd64("noble"), Options(SaveLayout.Mirror));
         foreach (var doc in new[] { "streams/v1/index.sjson", TempStream.Index, Path.ChangeExtension(TempStream.V3Products, ".sjson"), TempStream.V3Products, TempStream.V3Products + ".gpg" })
             Assert.Equal(File.ReadAllBytes(Served.PathOf(doc)), File.ReadAllBytes(Path.Combine(Root, doc)));
     }
@@ -266,8 +239,8 @@ public sealed class SaveLayoutTests : ServedSampleTest
     [Fact]
     public async Task Mirror_leaves_old_versions_alone_unless_pruned()
     {
-        var older = await Select(new ImageQuery { Release = ["noble"], Arch = ["arm64"], Subarch = ["ga-24.04"], VersionName = ["20250701"] });
-        var newer = await Select(new ImageQuery { Release = ["noble"], Arch = ["arm64"], Subarch = ["ga-24.04"], VersionName = ["20250718"] });
+        var older = await Images(new ImageQuery { Release = ["noble"], Arch = ["arm64"], Subarch = ["ga-24.04"], VersionName = ["20250701"] });
+        var newer = await Images(new ImageQuery { Release = ["noble"], Arch = ["arm64"], Subarch = ["ga-24.04"], VersionName = ["20250718"] });
         await Save(older, Options(SaveLayout.Mirror));
         await Save(newer, Options(SaveLayout.Mirror));
         var oldKernel = Path.Combine(Root, older.Single().Files.Single(f => f.FileType == "boot-kernel").Path);
@@ -283,7 +256,7 @@ public sealed class SaveLayoutTests : ServedSampleTest
     [Fact]
     public async Task Mirror_verifies_a_file_it_did_not_record_and_replaces_it_when_wrong()
     {
-        var images = await Select(new ImageQuery { Release = ["jammy"], Arch = ["arm64"], Subarch = ["ga-22.04"], MaxVersions = 1 });
+        var images = await Images(new ImageQuery { Release = ["jammy"], Arch = ["arm64"], Subarch = ["ga-22.04"], MaxVersions = 1 });
         var kernel = images.Single().Files.Single(f => f.FileType == "boot-kernel");
         var local = Path.Combine(Root, kernel.Path);
         Directory.CreateDirectory(Path.GetDirectoryName(local)!);
@@ -298,7 +271,7 @@ public sealed class SaveLayoutTests : ServedSampleTest
     [Fact]
     public async Task Plan_reads_only_and_counts_what_would_be_fetched()
     {
-        var images = await Select(Amd64Latest("jammy"));
+        var images = await LatestAmd64("jammy");
         var plan = ImageSaver.Plan(images, Options());
         var unique = images.SelectMany(i => i.Files).Where(f => f.FileType != "manifest").DistinctBy(f => f.Sha256).ToList();
         Assert.Equal(7, unique.Count); // ga, lowlatency and hwe kernels and initrds, one shared squashfs

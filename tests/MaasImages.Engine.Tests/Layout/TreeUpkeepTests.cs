@@ -2,7 +2,6 @@ using MaasImages.Engine.Layout;
 using MaasImages.Engine.Layout.Bootloaders;
 using MaasImages.Engine.Streams;
 using MaasImages.Engine.Tests.Support;
-using MaasImages.Engine.Transfer;
 using MaasImages.TestServer;
 
 namespace MaasImages.Engine.Tests.Layout;
@@ -14,43 +13,6 @@ namespace MaasImages.Engine.Tests.Layout;
 /// </summary>
 public sealed class TreeUpkeepTests : ServedSampleTest
 {
-    private string Current => Path.Combine(Root, "current");
-    private string Cache => Path.Combine(Root, "cache");
-
-    private async Task<MaasStream> OpenStream() =>
-        await OpenUnsignedStreamAsync();
-
-    private async Task<List<MaasImageVersion>> Images(ImageQuery query)
-    {
-        var stream = await OpenStream();
-        var all = new List<MaasImageVersion>();
-        foreach (var content in stream.Contents.Where(c => c.Kind == MaasContentKind.Images))
-            all.AddRange(await StreamClient.GetImageVersionsAsync(stream, content, query, CancellationToken.None));
-        return all;
-    }
-
-    private Task<List<MaasImageVersion>> Latest(params string[] releases) => Images(new ImageQuery { Release = releases, Arch = ["amd64"], MaxVersions = 1 });
-
-    private async Task<IReadOnlyList<MaasImageVersion>> Bootloaders() =>
-        await BootloaderInstaller.SelectAsync(await OpenStream(), new BootloaderQuery(), _ => { }, CancellationToken.None);
-
-    private SaveOptions Options(SaveLayout layout = SaveLayout.Rack, bool force = false, bool prune = false, bool copy = false) => new()
-    {
-        Destination = Root,
-        Layout = layout,
-        Force = force,
-        Prune = prune,
-        CopyInsteadOfLinking = copy,
-        Transfer = new TransferOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20), StallTimeout = TimeSpan.FromSeconds(10) },
-        LockTimeout = TimeSpan.FromSeconds(20),
-    };
-
-    private static Task<IReadOnlyList<MaasSavedImage>> Save(IReadOnlyList<MaasImageVersion> images, SaveOptions options, ITransferObserver? observer = null) =>
-        ImageSaver.SaveAsync(images, options, observer ?? new RecordingObserver(), CancellationToken.None);
-
-    private static Task<IReadOnlyList<MaasBootloader>> Install(IReadOnlyList<MaasImageVersion> bootloaders, SaveOptions options, ITransferObserver? observer = null) =>
-        BootloaderInstaller.InstallAsync(bootloaders, options, observer ?? new RecordingObserver(), CancellationToken.None);
-
     private static IEnumerable<string> RackFiles(IEnumerable<MaasImageVersion> images) =>
         images.SelectMany(i => i.Files).Where(f => f.FileType != "manifest").Select(f => f.Sha256).Distinct();
 
@@ -62,14 +24,14 @@ public sealed class TreeUpkeepTests : ServedSampleTest
     [Fact]
     public async Task Carry_forward_and_prune_leave_no_placing_files_anywhere()
     {
-        await Save(await Latest("jammy"), Options());
+        await Save(await LatestAmd64("jammy"), Options());
         AssertNoPlacingLeftovers();
-        await Save(await Latest("noble"), Options()); // jammy carried forward: its files are already links to the cache
+        await Save(await LatestAmd64("noble"), Options()); // jammy carried forward: its files are already links to the cache
         AssertNoPlacingLeftovers();
         await Install(await Bootloaders(), Options());
-        await Save(await Latest("noble"), Options(prune: true));
+        await Save(await LatestAmd64("noble"), Options(prune: true));
         AssertNoPlacingLeftovers();
-        await Save(await Latest("jammy", "noble"), Options());
+        await Save(await LatestAmd64("jammy", "noble"), Options());
         AssertNoPlacingLeftovers();
         Assert.True(File.Exists(Path.Combine(Current, "ubuntu/amd64/ga-22.04/jammy/stable/squashfs")));
     }
@@ -79,8 +41,8 @@ public sealed class TreeUpkeepTests : ServedSampleTest
     [InlineData(true)]
     public async Task Save_then_install_then_save_keeps_every_cache_file_a_snapshot_uses(bool copyInsteadOfLinking)
     {
-        var jammy = await Latest("jammy");
-        var noble = await Latest("noble");
+        var jammy = await LatestAmd64("jammy");
+        var noble = await LatestAmd64("noble");
         var observer = new RecordingObserver();
         await Save(jammy, Options(copy: copyInsteadOfLinking), observer);
         if (copyInsteadOfLinking) Assert.Contains(observer.Warnings, w => w.Contains("copying files instead", StringComparison.Ordinal));
@@ -111,23 +73,23 @@ public sealed class TreeUpkeepTests : ServedSampleTest
     [Fact]
     public async Task A_snapshot_made_before_references_were_recorded_keeps_its_cache_files_by_inode()
     {
-        var jammy = await Latest("jammy");
+        var jammy = await LatestAmd64("jammy");
         await Save(jammy, Options());
         Directory.Delete(Path.Combine(Root, ".maasimages-refs"), recursive: true); // as an older version of the module left it
-        await Save(await Latest("noble"), Options());
+        await Save(await LatestAmd64("noble"), Options());
         if (OperatingSystem.IsLinux())
             Assert.All(RackFiles(jammy), sha => Assert.True(File.Exists(Path.Combine(Cache, sha)), $"cache/{sha} kept"));
         Server.ResetCounters();
-        await Save(await Latest("jammy", "noble"), Options());
+        await Save(await LatestAmd64("jammy", "noble"), Options());
         Assert.False(ImageRequests());
     }
 
     [Fact]
     public async Task Rack_prune_says_what_it_dropped()
     {
-        await Save(await Latest("jammy", "noble"), Options());
+        await Save(await LatestAmd64("jammy", "noble"), Options());
         var observer = new RecordingObserver();
-        await Save(await Latest("noble"), Options(prune: true), observer);
+        await Save(await LatestAmd64("noble"), Options(prune: true), observer);
         // One line per image, however many maas.meta entries (aliases) it had: ga-22.04 holds 22 (its subarches list), hwe-22.04 only its own.
         Assert.Contains("Pruned com.ubuntu.maas.stable:v3:boot:22.04:amd64:ga-22.04 20250718 (22 maas.meta entries).", observer.Messages);
         Assert.Contains("Pruned com.ubuntu.maas.stable:v3:boot:22.04:amd64:hwe-22.04 20250718 (1 maas.meta entry).", observer.Messages);
@@ -160,7 +122,7 @@ public sealed class TreeUpkeepTests : ServedSampleTest
     [Fact]
     public async Task Force_hashes_each_file_once_during_the_save_and_not_in_the_plan()
     {
-        var noble = await Latest("noble");
+        var noble = await LatestAmd64("noble");
         await Save(noble, Options());
         var unique = RackFiles(noble).Count();
 
@@ -181,7 +143,7 @@ public sealed class TreeUpkeepTests : ServedSampleTest
     [Fact]
     public async Task Force_hashing_stops_when_cancelled_and_changes_nothing()
     {
-        var noble = await Latest("noble");
+        var noble = await LatestAmd64("noble");
         await Save(noble, Options());
         var before = new FileInfo(Current).LinkTarget;
         var hashed = ContentHash.CountFilesHashed();
