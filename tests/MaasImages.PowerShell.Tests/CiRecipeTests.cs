@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Reflection;
 using System.Management.Automation.Language;
 using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
@@ -8,7 +9,8 @@ namespace MaasImages.PowerShell.Tests;
 /// <summary>
 /// The CI recipes in docs/examples: parsed as YAML, every PowerShell script block in them parsed
 /// by PowerShell's own parser, and every MaasImages command they call checked against the real
-/// module (imported in-process): the command exists and each named parameter it uses exists on it.
+/// module (imported in-process): the command exists, each named parameter it uses exists on it,
+/// one parameter set takes them together, and the properties read from its output exist.
 /// </summary>
 public sealed class CiRecipeTests : IDisposable
 {
@@ -26,33 +28,128 @@ public sealed class CiRecipeTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Recipes))]
-    public void Every_MaasImages_command_exists_with_every_parameter_it_uses(string recipe)
+    public void Every_PowerShell_step_parses_and_uses_only_commands_parameter_sets_and_properties_the_module_has(string recipe)
     {
-        var scripts = PowerShellScripts(recipe);
-        Assert.NotEmpty(scripts);
-        var checkedCalls = 0;
-        foreach (var script in scripts)
+        Assert.Empty(Problems(recipe, Load(recipe), out var checkedCalls));
+        Assert.True(checkedCalls >= 4, $"{recipe}: only {checkedCalls} MaasImages command calls found");
+    }
+
+    [Fact]
+    public void A_recipe_with_a_syntax_error_an_unknown_parameter_clashing_parameters_or_a_missing_property_is_caught()
+    {
+        // Every way a PowerShell step is written in either CI (GitHub run with shell or the workflow's
+        // default shell, Azure pwsh steps, PowerShell@2, AzureCLI@2 pscore), each with one mistake.
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader("""
+            defaults:
+              run:
+                shell: pwsh
+            steps:
+              - name: default shell
+                run: Get-MaasStream stable | Save-MaasImage -Path ./m -Layuot Mirror
+              - name: syntax
+                shell: pwsh
+                run: "Get-MaasStream stable | ForEach-Object {"
+              - name: property
+                pwsh: |
+                  $stream = Get-MaasStream stable
+                  Write-Host $stream.Updated.UtcDateTime $stream.ProductCount $stream.UpdatedStamp
+              - name: parameter sets
+                task: PowerShell@2
+                inputs:
+                  targetType: inline
+                  pwsh: true
+                  script: Save-MaasImage -Path ./m -LiteralPath ./n
+              - name: cli
+                task: AzureCLI@2
+                inputs:
+                  scriptType: pscore
+                  scriptLocation: inlineScript
+                  inlineScript: Publish-MaasMirror -Path ./m -ContainerUri $env:URI -Purge
+              - name: bash
+                shell: bash
+                run: pwsh -c 'Save-MaasImage -Path ./m'
+            """));
+        var problems = Problems("synthetic.yml", (YamlMappingNode)yaml.Documents[0].RootNode, out _);
+        Assert.Collection(problems,
+            p => Assert.Contains("step 'syntax': ", p),
+            p => Assert.Contains("step 'bash': a MaasImages command in a non-PowerShell 'run:' block", p),
+            p => Assert.Contains("step 'default shell': Save-MaasImage has no parameter -Layuot", p),
+            p => Assert.Contains("step 'property': $stream (MaasStream) has no member 'UpdatedStamp'", p),
+            p => Assert.Contains("step 'parameter sets': no parameter set of Save-MaasImage takes -Path, -LiteralPath together", p),
+            p => Assert.Contains("step 'cli': Publish-MaasMirror has no parameter -Purge", p));
+    }
+
+    /// <summary>
+    /// What is wrong with the PowerShell of a recipe: syntax errors and MaasImages commands in
+    /// non-PowerShell steps (first), then per step: MaasImages commands that do not exist;
+    /// parameters a command does not have; parameters no single parameter set takes together
+    /// (with pipeline input where a pipe feeds the command); enum values the parameter does not
+    /// accept; properties read from a variable holding a MaasImages command's output that its
+    /// output type does not have (PowerShell would give $null silently).
+    /// </summary>
+    private List<string> Problems(string recipe, YamlMappingNode root, out int checkedCalls)
+    {
+        var problems = new List<string>();
+        checkedCalls = 0;
+        foreach (var script in PowerShellScripts(root, problems))
         {
+            var where = $"{recipe}, step '{script.Step}'";
+            var outputs = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase);
             foreach (var call in script.Ast.FindAll(a => a is CommandAst, searchNestedScriptBlocks: true).Cast<CommandAst>())
             {
                 var name = call.GetCommandName();
                 if (name is null) continue;
                 var known = _commands.Value.TryGetValue(name, out var command);
                 if (!known && !MaasCommandName.IsMatch(name)) continue; // not ours (Install-PSResource, Write-Host, …)
-                Assert.True(known, $"{recipe}, step '{script.Step}': '{name}' is not a MaasImages command (line: {call.Extent.Text})");
+                if (!known)
+                {
+                    problems.Add($"{where}: '{name}' is not a MaasImages command (line: {call.Extent.Text})");
+                    continue;
+                }
                 checkedCalls++;
+                var used = new List<string>();
+                var unknown = false;
                 foreach (var parameter in call.CommandElements.OfType<CommandParameterAst>())
                 {
-                    Assert.True(command!.Parameters.TryGetValue(parameter.ParameterName, out var type),
-                        $"{recipe}, step '{script.Step}': {command.Name} has no parameter -{parameter.ParameterName} (line: {call.Extent.Text})");
+                    if (!command!.Parameters.TryGetValue(parameter.ParameterName, out var type))
+                    {
+                        problems.Add($"{where}: {command.Name} has no parameter -{parameter.ParameterName} (line: {call.Extent.Text})");
+                        unknown = true;
+                        continue;
+                    }
+                    used.Add(command.Canonical[parameter.ParameterName]);
                     var value = parameter.Argument ?? NextElement(call, parameter);
-                    if (type is { IsEnum: true } && value is StringConstantExpressionAst constant)
-                        Assert.True(Enum.TryParse(type, constant.Value, ignoreCase: true, out _),
-                            $"{recipe}: '{constant.Value}' is not a valid -{parameter.ParameterName} ({string.Join(", ", Enum.GetNames(type))})");
+                    if (type is { IsEnum: true } && value is StringConstantExpressionAst constant && !Enum.TryParse(type, constant.Value, ignoreCase: true, out _))
+                        problems.Add($"{where}: '{constant.Value}' is not a valid -{parameter.ParameterName} ({string.Join(", ", Enum.GetNames(type))})");
+                }
+                var piped = call.Parent is PipelineAst pipeline && pipeline.PipelineElements.IndexOf(call) > 0;
+                if (!unknown && !command!.Sets.Any(set => used.All(set.Parameters.Contains) && (!piped || set.TakesPipeline)))
+                    problems.Add($"{where}: no parameter set of {command.Name} takes {string.Join(", ", used.Select(u => "-" + u))} together{(piped ? " with pipeline input" : "")} (line: {call.Extent.Text})");
+                if (call.Parent is PipelineAst { Parent: AssignmentStatementAst { Left: VariableExpressionAst variable } } assigned
+                    && assigned.PipelineElements[^1] == call && command!.Output is { } output)
+                    outputs[variable.VariablePath.UserPath] = output;
+            }
+            foreach (var member in script.Ast.FindAll(a => a is MemberExpressionAst, searchNestedScriptBlocks: true).Cast<MemberExpressionAst>())
+            {
+                // $variable.Member…: the chain of properties is walked from its first member.
+                if (member.Expression is not VariableExpressionAst variable || !outputs.TryGetValue(variable.VariablePath.UserPath, out var type)) continue;
+                var current = type;
+                for (Ast? node = member; node is MemberExpressionAst { Member: StringConstantExpressionAst part }; node = node.Parent)
+                {
+                    current = Nullable.GetUnderlyingType(current) ?? current;
+                    var found = current.GetMember(part.Value, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+                    if (found.Length == 0)
+                    {
+                        problems.Add($"{where}: ${variable.VariablePath.UserPath} ({type.Name}) has no member '{part.Value}' (line: {member.Extent.Text})");
+                        break;
+                    }
+                    if (found[0] is not PropertyInfo property) break; // a method: its result is not followed
+                    current = property.PropertyType;
                 }
             }
         }
-        Assert.True(checkedCalls >= 4, $"{recipe}: only {checkedCalls} MaasImages command calls found");
+        return problems;
     }
 
     [Theory]
@@ -193,7 +290,12 @@ public sealed class CiRecipeTests : IDisposable
 
     private sealed record Script(string Step, ScriptBlockAst Ast);
 
-    private sealed record ModuleCommand(string Name, IReadOnlyDictionary<string, Type?> Parameters);
+    /// <summary>A parameter set: its parameters (common ones included) and whether one of them takes pipeline input.</summary>
+    private sealed record ParameterSet(IReadOnlySet<string> Parameters, bool TakesPipeline);
+
+    /// <summary>A command: every parameter name and alias with its type, the parameter each names, its sets, and its output type.</summary>
+    private sealed record ModuleCommand(string Name, IReadOnlyDictionary<string, Type?> Parameters, IReadOnlyDictionary<string, string> Canonical,
+        IReadOnlyList<ParameterSet> Sets, Type? Output);
 
     private static YamlMappingNode Load(string recipe)
     {
@@ -231,36 +333,72 @@ public sealed class CiRecipeTests : IDisposable
     }
 
     /// <summary>
-    /// The PowerShell script blocks of a recipe, parsed: GitHub `run:` with `shell: pwsh`, Azure
-    /// `pwsh:` and `powershell:` steps. A shell (`run:`/`script:`/`bash:`) step that calls a
-    /// MaasImages command fails the test: it would not run there.
+    /// The PowerShell script blocks of a recipe, parsed: GitHub `run:` with `shell: pwsh` (or the
+    /// workflow's or job's `defaults: run: shell: pwsh`), Azure `pwsh:` and `powershell:` steps,
+    /// PowerShell@2 and AzurePowerShell@5 inline scripts, AzureCLI@2 `scriptType: pscore`/`ps`
+    /// inline scripts. A syntax error, or a MaasImages command in a shell (`run:`/`script:`/`bash:`)
+    /// step, where it would not run, is a problem.
     /// </summary>
-    private static List<Script> PowerShellScripts(string recipe)
+    private static List<Script> PowerShellScripts(YamlMappingNode root, List<string> problems)
     {
         var scripts = new List<Script>();
-        foreach (var step in Steps(recipe))
+        foreach (var (step, defaultShell) in StepsWithDefaultShell(root, null))
         {
             var name = Text(step, "name") ?? Text(step, "displayName") ?? "(unnamed)";
-            var shell = Text(step, "shell");
+            var shell = Text(step, "shell") ?? defaultShell;
+            var inputs = Child(step, "inputs");
+            var task = Text(step, "task") ?? "";
             string? source = null;
             if (Text(step, "pwsh") is { } pwsh) source = pwsh;
             else if (Text(step, "powershell") is { } powershell) source = powershell;
             else if (Text(step, "run") is { } run && shell is "pwsh" or "powershell") source = run;
-            else if (Text(step, "task")?.StartsWith("AzurePowerShell@", StringComparison.Ordinal) == true) source = Text(Child(step, "inputs"), "Inline");
+            else if (task.StartsWith("AzurePowerShell@", StringComparison.Ordinal)) source = Text(inputs, "Inline");
+            else if (task.StartsWith("PowerShell@", StringComparison.Ordinal)) source = Text(inputs, "script");
+            else if (task.StartsWith("AzureCLI@", StringComparison.Ordinal) && Text(inputs, "scriptType") is "pscore" or "ps") source = Text(inputs, "inlineScript");
 
             if (source is null)
             {
                 foreach (var key in new[] { "run", "script", "bash" })
-                    Assert.False((Text(step, key) ?? "").Contains("-Maas", StringComparison.OrdinalIgnoreCase),
-                        $"{recipe}, step '{name}': a MaasImages command in a non-PowerShell '{key}:' block");
+                    if ((Text(step, key) ?? "").Contains("-Maas", StringComparison.OrdinalIgnoreCase))
+                        problems.Add($"step '{name}': a MaasImages command in a non-PowerShell '{key}:' block");
                 continue;
             }
 
             var ast = Parser.ParseInput(source, out _, out var errors);
-            Assert.True(errors.Length == 0, $"{recipe}, step '{name}': {string.Join("; ", errors.Select(e => e.Message))}");
-            scripts.Add(new Script(name, ast));
+            if (errors.Length > 0) problems.Add($"step '{name}': {string.Join("; ", errors.Select(e => e.Message))}");
+            else scripts.Add(new Script(name, ast));
         }
         return scripts;
+    }
+
+    /// <summary>The recipe's PowerShell scripts, every step parsing (the other tests look at what they call).</summary>
+    private static List<Script> PowerShellScripts(string recipe)
+    {
+        var problems = new List<string>();
+        var scripts = PowerShellScripts(Load(recipe), problems);
+        Assert.Empty(problems);
+        Assert.NotEmpty(scripts);
+        return scripts;
+    }
+
+    /// <summary>Every step mapping with the `defaults: run: shell:` in force where it stands (GitHub: workflow, then job).</summary>
+    private static IEnumerable<(YamlMappingNode Step, string? DefaultShell)> StepsWithDefaultShell(YamlNode node, string? defaultShell)
+    {
+        if (node is YamlSequenceNode sequence)
+        {
+            foreach (var child in sequence.Children)
+                foreach (var found in StepsWithDefaultShell(child, defaultShell)) yield return found;
+            yield break;
+        }
+        if (node is not YamlMappingNode map) yield break;
+        if (Text(Child(Child(map, "defaults") as YamlMappingNode ?? new YamlMappingNode(), "run"), "shell") is { } shell) defaultShell = shell;
+        foreach (var (key, value) in map.Children)
+        {
+            if (key is YamlScalarNode { Value: "steps" } && value is YamlSequenceNode steps)
+                foreach (var step in steps.Children.OfType<YamlMappingNode>()) yield return (step, defaultShell);
+            else
+                foreach (var found in StepsWithDefaultShell(value, defaultShell)) yield return found;
+        }
     }
 
     private static YamlNode? Child(YamlMappingNode map, string key) =>
@@ -277,7 +415,7 @@ public sealed class CiRecipeTests : IDisposable
             : null;
     }
 
-    /// <summary>The module's commands (aliases resolved) with every parameter name and alias.</summary>
+    /// <summary>The module's commands (aliases resolved) with every parameter name and alias, their parameter sets and output type.</summary>
     private Dictionary<string, ModuleCommand> LoadModuleCommands()
     {
         var result = _session.Run("""
@@ -286,8 +424,16 @@ public sealed class CiRecipeTests : IDisposable
                 [pscustomobject]@{
                     Name       = $_.Name
                     Resolved   = $command.Name
+                    Output     = @($command.OutputType | ForEach-Object Name)[0]
                     Parameters = @($command.Parameters.Values | ForEach-Object {
-                        foreach ($n in @($_.Name) + @($_.Aliases)) { [pscustomobject]@{ Name = $n; Type = $_.ParameterType } }
+                        $parameter = $_
+                        foreach ($n in @($_.Name) + @($_.Aliases)) { [pscustomobject]@{ Name = $n; Canonical = $parameter.Name; Type = $parameter.ParameterType } }
+                    })
+                    Sets       = @($command.ParameterSets | ForEach-Object {
+                        [pscustomobject]@{
+                            Parameters    = [string[]] @($_.Parameters | ForEach-Object Name)
+                            TakesPipeline = [bool] @($_.Parameters | Where-Object { $_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName }).Count
+                        }
                     })
                 }
             }
@@ -297,14 +443,22 @@ public sealed class CiRecipeTests : IDisposable
         foreach (var item in result.Output)
         {
             var parameters = new Dictionary<string, Type?>(StringComparer.OrdinalIgnoreCase);
+            var canonical = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (var p in (object[])item.Properties["Parameters"].Value)
             {
                 var parameter = (PSObject)p;
                 var type = parameter.Properties["Type"].Value as Type;
                 if (type is not null && Nullable.GetUnderlyingType(type) is { } underlying) type = underlying;
-                parameters[(string)parameter.Properties["Name"].Value] = type;
+                var name = (string)parameter.Properties["Name"].Value;
+                parameters[name] = type;
+                canonical[name] = (string)parameter.Properties["Canonical"].Value;
             }
-            commands[(string)item.Properties["Name"].Value] = new ModuleCommand((string)item.Properties["Resolved"].Value, parameters);
+            var sets = ((object[])item.Properties["Sets"].Value).Cast<PSObject>()
+                .Select(set => new ParameterSet(((string[])set.Properties["Parameters"].Value).ToHashSet(StringComparer.OrdinalIgnoreCase), (bool)set.Properties["TakesPipeline"].Value))
+                .ToList();
+            // The module loads the engine in its own context: its output types are looked up in the engine this test references.
+            var output = item.Properties["Output"].Value?.ToString() is { Length: > 0 } typeName ? typeof(MaasImages.Engine.Streams.MaasStream).Assembly.GetType(typeName) : null;
+            commands[(string)item.Properties["Name"].Value] = new ModuleCommand((string)item.Properties["Resolved"].Value, parameters, canonical, sets, output);
         }
         Assert.Contains("Save-MaasImage", commands.Keys);
         return commands;
