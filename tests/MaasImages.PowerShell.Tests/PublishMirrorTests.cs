@@ -253,10 +253,11 @@ public sealed class PublishMirrorTests(AzuriteServer azurite) : AzuritePublishTe
     public void An_endpoint_nobody_listens_on_is_StorageUnreachable()
     {
         var mirror = NewMirror("mirror", SaveNoble);
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        // A port held (bound, never listening) for the whole test: connections are refused, and no
+        // other server started meanwhile can take it, as it could a port picked and let go.
+        using var held = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        held.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var port = ((System.Net.IPEndPoint)held.LocalEndPoint!).Port;
         var vars = VarsFor(mirror, new Uri($"http://127.0.0.1:{port}/{AzuriteServer.Account}/maas"));
         var result = Session.Run("try { Publish-MaasMirror -Path $mirror -ContainerUri $container -ConnectionString $cs -ErrorAction Stop } catch { $_ }", vars);
         Assert.StartsWith("StorageUnreachable", ((ErrorRecord)result.Output.Single().BaseObject).FullyQualifiedErrorId);

@@ -21,23 +21,12 @@ BeforeAll {
     # without any AZURE_*/IDENTITY_*/MSI_* variable of the machine: nothing here changes this process's
     # environment. Returns the error id and message it ended with (or 'none').
     function Invoke-ChildPublish([string] $Mirror, [string] $ContainerUri, [hashtable] $Environment) {
-        $psi = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        $self = [Environment]::GetCommandLineArgs()[0]
-        if ($self -like '*.dll') { $psi.ArgumentList.Add($self) } # pwsh hosted by dotnet: start the same pwsh.dll
         $script = 'Import-Module $env:MAASIMAGES_TEST_MODULE; ' +
             'try { $null = Publish-MaasMirror -Path $env:PUBLISHTEST_MIRROR -ContainerUri $env:PUBLISHTEST_URI -ErrorAction Stop; "none" } ' +
             'catch { $_.FullyQualifiedErrorId; $_.Exception.Message }'
-        foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $script) { $psi.ArgumentList.Add($argument) }
-        foreach ($name in @($psi.Environment.Keys)) {
-            if ($name -match '^(AZURE_|IDENTITY_|MSI_)') { $null = $psi.Environment.Remove($name) }
-        }
-        $psi.Environment['PUBLISHTEST_MIRROR'] = $Mirror
-        $psi.Environment['PUBLISHTEST_URI'] = $ContainerUri
-        foreach ($name in $Environment.Keys) { $psi.Environment[$name] = $Environment[$name] }
-        $psi.UseShellExecute = $false
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $child = [System.Diagnostics.Process]::Start($psi)
+        $Environment['PUBLISHTEST_MIRROR'] = $Mirror
+        $Environment['PUBLISHTEST_URI'] = $ContainerUri
+        $child = Start-ChildPwsh -Script $script -Environment $Environment -Without '^(AZURE_|IDENTITY_|MSI_)'
         $stderr = $child.StandardError.ReadToEndAsync()
         $stdout = $child.StandardOutput.ReadToEnd()
         $child.WaitForExit()

@@ -34,4 +34,23 @@ function Get-FreeLoopbackPort {
     try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
 }
 
-Export-ModuleMember -Function Start-TestServer, Stop-TestServer, Get-FreeLoopbackPort
+# A child pwsh (the same pwsh.dll when this one is hosted by dotnet) running $Script, with
+# $Environment on top of this process's environment less the variables matching $Without; its
+# output and error streams redirected. Nothing of this process's environment changes.
+function Start-ChildPwsh {
+    param([Parameter(Mandatory)] [string] $Script, [hashtable] $Environment = @{}, [string] $Without)
+    $psi = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+    $self = [Environment]::GetCommandLineArgs()[0]
+    if ($self -like '*.dll') { $psi.ArgumentList.Add($self) }
+    foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $Script) { $psi.ArgumentList.Add($argument) }
+    if ($Without) {
+        foreach ($name in @($psi.Environment.Keys)) { if ($name -match $Without) { $null = $psi.Environment.Remove($name) } }
+    }
+    foreach ($name in $Environment.Keys) { $psi.Environment[$name] = $Environment[$name] }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    [System.Diagnostics.Process]::Start($psi)
+}
+
+Export-ModuleMember -Function Start-TestServer, Stop-TestServer, Get-FreeLoopbackPort, Start-ChildPwsh
