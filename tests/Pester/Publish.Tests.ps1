@@ -86,7 +86,7 @@ Describe 'Publish-MaasMirror' {
         $result.Message | Should -BeLike '*no Azure identity could sign in*'
         $result.Message | Should -BeLike "*'az login'*"
         $result.Message | Should -BeLike '*managed identity*'
-        $result.Message | Should -BeLike '*-ConnectionString*'
+        $result.Message | Should -BeLike '*connection string*'
     }
 
     It 'publishes a mirror to Azurite and shows the summary' -Skip:$NoAzurite {
