@@ -20,40 +20,11 @@ BeforeAll {
 
     # Runs Save-MaasImage in a child pwsh until it reaches $Point, then kills it with SIGKILL.
     function Stop-SaveAt([string] $Point, [string] $Destination, [string[]] $Release) {
-        $pauseDir = Join-Path $TestDrive "pause-$([guid]::NewGuid().ToString('N'))"
-        New-Item -ItemType Directory -Path $pauseDir | Out-Null
-        $psi = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        $self = [Environment]::GetCommandLineArgs()[0]
-        if ($self -like '*.dll') { $psi.ArgumentList.Add($self) } # pwsh hosted by dotnet: start the same pwsh.dll
         $script = 'Import-Module $env:MAASIMAGES_TEST_MODULE; Get-MaasStream -Source $env:KILLTEST_URL | ' +
             'Get-MaasImageVersion -Release ($env:KILLTEST_RELEASE -split ",") -Arch amd64 -Latest | Save-MaasImage -Path $env:KILLTEST_DEST'
-        foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $script) { $psi.ArgumentList.Add($argument) }
-        $psi.Environment['MAASIMAGES_TEST_PAUSE_AT'] = $Point
-        $psi.Environment['MAASIMAGES_TEST_PAUSE_DIR'] = $pauseDir
-        $psi.Environment['KILLTEST_URL'] = $Server.Url
-        $psi.Environment['KILLTEST_DEST'] = $Destination
-        $psi.Environment['KILLTEST_RELEASE'] = $Release -join ','
-        $psi.UseShellExecute = $false
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $child = [System.Diagnostics.Process]::Start($psi)
-        $stdout = $child.StandardOutput.ReadToEndAsync()
-        $stderr = $child.StandardError.ReadToEndAsync()
-        $marker = Join-Path $pauseDir $Point
-        # Waits for an event (the marker), not for time: the deadline only turns a hang into a failure.
-        $deadline = [DateTime]::UtcNow.AddMinutes(3)
-        while (-not (Test-Path -LiteralPath $marker) -and -not $child.HasExited -and [DateTime]::UtcNow -lt $deadline) {
-            Start-Sleep -Milliseconds 50
+        Stop-ChildPwshAt -Point $Point -Script $script -PauseRoot $TestDrive -Environment @{
+            KILLTEST_URL = $Server.Url; KILLTEST_DEST = $Destination; KILLTEST_RELEASE = $Release -join ','
         }
-        if (-not (Test-Path -LiteralPath $marker)) {
-            if (-not $child.HasExited) { $child.Kill($true) }
-            $child.WaitForExit()
-            throw "The child never reached '$Point' (exit code $($child.ExitCode)): $($stdout.Result) $($stderr.Result)"
-        }
-        $paused = [int] (Get-Content -LiteralPath $marker -Raw)
-        $paused | Should -Be $child.Id
-        Stop-Process -Id $paused -Force # SIGKILL: no finally block, no Dispose runs
-        $child.WaitForExit()
     }
 
     function Get-Sha256([string] $Path) { (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash.ToLowerInvariant() }

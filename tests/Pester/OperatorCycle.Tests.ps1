@@ -81,36 +81,6 @@ Describe 'Mirror: -KeepVersions' {
 
 Describe 'Kill -9 during Remove-MaasBootResource, then run it again' {
     BeforeAll {
-        # Runs $Script in a child pwsh until the engine pauses at $Point, then kills it with SIGKILL (see KillRecovery.Tests.ps1).
-        function Stop-ScriptAt([string] $Point, [string] $Script, [hashtable] $Environment) {
-            $pauseDir = Join-Path $TestDrive "pause-$([guid]::NewGuid().ToString('N'))"
-            New-Item -ItemType Directory -Path $pauseDir | Out-Null
-            $psi = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-            $self = [Environment]::GetCommandLineArgs()[0]
-            if ($self -like '*.dll') { $psi.ArgumentList.Add($self) }
-            foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $Script) { $psi.ArgumentList.Add($argument) }
-            $psi.Environment['MAASIMAGES_TEST_PAUSE_AT'] = $Point
-            $psi.Environment['MAASIMAGES_TEST_PAUSE_DIR'] = $pauseDir
-            foreach ($key in $Environment.Keys) { $psi.Environment[$key] = $Environment[$key] }
-            $psi.UseShellExecute = $false
-            $psi.RedirectStandardOutput = $true
-            $psi.RedirectStandardError = $true
-            $child = [System.Diagnostics.Process]::Start($psi)
-            $stdout = $child.StandardOutput.ReadToEndAsync()
-            $stderr = $child.StandardError.ReadToEndAsync()
-            $marker = Join-Path $pauseDir $Point
-            $deadline = [DateTime]::UtcNow.AddMinutes(3) # waits for the marker; the deadline only turns a hang into a failure
-            while (-not (Test-Path -LiteralPath $marker) -and -not $child.HasExited -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
-            if (-not (Test-Path -LiteralPath $marker)) {
-                if (-not $child.HasExited) { $child.Kill($true) }
-                $child.WaitForExit()
-                throw "The child never reached '$Point' (exit code $($child.ExitCode)): $($stdout.Result) $($stderr.Result)"
-            }
-            $paused = [int] (Get-Content -LiteralPath $marker -Raw)
-            $paused | Should -Be $child.Id
-            Stop-Process -Id $paused -Force
-            $child.WaitForExit()
-        }
         $script:removeScript = 'Import-Module $env:MAASIMAGES_TEST_MODULE; Remove-MaasBootResource -Path $env:KILLTEST_DEST -Release jammy -Confirm:$false'
     }
 
@@ -121,7 +91,7 @@ Describe 'Kill -9 during Remove-MaasBootResource, then run it again' {
         $Stream | Get-MaasImageVersion -Release jammy, noble -Arch amd64 -Latest | Save-MaasImage -Path $rack
         $before = (Get-Item (Join-Path $rack 'current')).LinkTarget
         $meta = Get-Content (Join-Path $rack 'current/maas.meta') -Raw
-        Stop-ScriptAt $Point $removeScript @{ KILLTEST_DEST = $rack }
+        Stop-ChildPwshAt -Point $Point -Script $removeScript -PauseRoot $TestDrive -Environment @{ KILLTEST_DEST = $rack }
         (Get-Item (Join-Path $rack 'current')).LinkTarget | Should -Be $before
         Get-Content (Join-Path $rack 'current/maas.meta') -Raw | Should -Be $meta
         @(Get-MaasBootResource -Path $rack -Release jammy) | Should -HaveCount 3

@@ -53,4 +53,33 @@ function Start-ChildPwsh {
     [System.Diagnostics.Process]::Start($psi)
 }
 
-Export-ModuleMember -Function Start-TestServer, Stop-TestServer, Get-FreeLoopbackPort, Start-ChildPwsh
+# Runs $Script in a child pwsh until the engine pauses at $Point (the test-only hook
+# MAASIMAGES_TEST_PAUSE_AT / MAASIMAGES_TEST_PAUSE_DIR: the child writes a marker with its pid and
+# blocks), then kills it with SIGKILL: no finally block, no Dispose runs. Waits for an event (the
+# marker), not for time: the deadline only turns a hang into a failure.
+function Stop-ChildPwshAt {
+    param([Parameter(Mandatory)] [string] $Point, [Parameter(Mandatory)] [string] $Script,
+        [Parameter(Mandatory)] [string] $PauseRoot, [hashtable] $Environment = @{})
+    $pauseDir = Join-Path $PauseRoot "pause-$([guid]::NewGuid().ToString('N'))"
+    New-Item -ItemType Directory -Path $pauseDir | Out-Null
+    $childEnvironment = @{ MAASIMAGES_TEST_PAUSE_AT = $Point; MAASIMAGES_TEST_PAUSE_DIR = $pauseDir } + $Environment
+    $child = Start-ChildPwsh -Script $Script -Environment $childEnvironment
+    $stdout = $child.StandardOutput.ReadToEndAsync()
+    $stderr = $child.StandardError.ReadToEndAsync()
+    $marker = Join-Path $pauseDir $Point
+    $deadline = [DateTime]::UtcNow.AddMinutes(3)
+    while (-not (Test-Path -LiteralPath $marker) -and -not $child.HasExited -and [DateTime]::UtcNow -lt $deadline) {
+        Start-Sleep -Milliseconds 50
+    }
+    if (-not (Test-Path -LiteralPath $marker)) {
+        if (-not $child.HasExited) { $child.Kill($true) }
+        $child.WaitForExit()
+        throw "The child never reached '$Point' (exit code $($child.ExitCode)): $($stdout.Result) $($stderr.Result)"
+    }
+    $paused = [int] (Get-Content -LiteralPath $marker -Raw)
+    if ($paused -ne $child.Id) { throw "The process paused at '$Point' is $paused, not the child $($child.Id)." }
+    Stop-Process -Id $paused -Force
+    $child.WaitForExit()
+}
+
+Export-ModuleMember -Function Start-TestServer, Stop-TestServer, Get-FreeLoopbackPort, Start-ChildPwsh, Stop-ChildPwshAt
