@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using MaasImages.Engine.Tests.Support;
+using MaasImages.Engine.Transfer;
+using MaasImages.TestServer;
+
+namespace MaasImages.Engine.Tests.Transfer;
+
+/// <summary>
+/// README promises of the download engine not shown elsewhere: progress is reported at most four
+/// times a second (the bar of a multi-GB download must not flood the host).
+/// </summary>
+public sealed class TransferPromiseTests : IAsyncLifetime
+{
+    private const int Size = 1024 * 1024;
+    private readonly TempStream _served = new();
+    private readonly TempStream _target = new();
+    private StreamServer _server = null!;
+    private string _sha256 = "";
+
+    public async Task InitializeAsync()
+    {
+        var bytes = new byte[Size];
+        new Random(7).NextBytes(bytes);
+        Directory.CreateDirectory(Path.Combine(_served.Root, "images"));
+        await File.WriteAllBytesAsync(Path.Combine(_served.Root, "images", "squashfs"), bytes);
+        _sha256 = Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+        _server = await StreamServer.StartAsync(_served.Root);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _served.Dispose();
+        _target.Dispose();
+    }
+
+    private static TransferOptions Options => new() { RetryBaseDelay = TimeSpan.FromMilliseconds(20), StallTimeout = TimeSpan.FromSeconds(30) };
+
+    [Fact]
+    public async Task Progress_is_reported_at_most_four_times_a_second_and_ends_completed()
+    {
+        // ~1.5 s of download at 700 KB/s: a reporter without the pace would report hundreds of times.
+        _server.Faults.Add("images/squashfs", Fault.Throttle(700 * 1024));
+        var observer = new RecordingObserver();
+        var item = new DownloadItem(new Uri(_server.BaseUri, "images/squashfs"), _sha256, Size, Path.Combine(_target.Root, "cache", _sha256), "images/squashfs");
+        var clock = Stopwatch.StartNew();
+        await new TransferEngine(Options, observer).RunAsync([item], CancellationToken.None);
+        var elapsed = clock.Elapsed;
+
+        var reports = observer.Snapshots.ToList();
+        Assert.True(reports[^1].Completed, "the last report is the completed one");
+        Assert.Equal(1, reports.Count(r => r.Completed));
+        // Ticks every 250 ms at most (however late the machine runs them), plus the closing report.
+        var allowed = (int)(elapsed.TotalMilliseconds / 250) + 1;
+        Assert.True(reports.Count <= allowed, $"{reports.Count} progress reports in {elapsed.TotalMilliseconds:F0} ms (at most {allowed})");
+    }
+}
