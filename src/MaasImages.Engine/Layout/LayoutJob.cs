@@ -38,6 +38,22 @@ internal static class LayoutJob
     public static async Task<TResult> RunAsync<TResult>(SaveOptions options, IReadOnlyList<MaasImageVersion> images, ITransferObserver observer,
         Func<ILayoutJob<TResult>> plan, CancellationToken cancellationToken)
     {
+        ILayoutJob<TResult>? job = null;
+        try
+        {
+            return await LockPlanAndSaveAsync(options, images, observer, plan, j => job = j, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The line that ends the run says what it had done when it stopped (an error or Ctrl+C).
+            observer.OnCutShort(job?.Report.CutShort() ?? RunReport.NothingDone(options.Layout));
+            throw;
+        }
+    }
+
+    private static async Task<TResult> LockPlanAndSaveAsync<TResult>(SaveOptions options, IReadOnlyList<MaasImageVersion> images, ITransferObserver observer,
+        Func<ILayoutJob<TResult>> plan, Action<ILayoutJob<TResult>> planned, CancellationToken cancellationToken)
+    {
         DestinationCheck.Ensure(options.Destination);
         try
         {
@@ -45,6 +61,7 @@ internal static class LayoutJob
                 .ConfigureAwait(false);
             RefuseStaleMetadata(options, images);
             var job = plan();
+            planned(job);
             TransferEngine.EnsureFreeSpace(options.Destination, job.Downloads);
             var result = await job.SaveAsync(new TransferEngine(options.Transfer, new ReportingObserver(observer, job.Report)), observer, cancellationToken)
                 .ConfigureAwait(false);
@@ -74,5 +91,11 @@ internal sealed class ReportingObserver(ITransferObserver inner, RunReport repor
     public void OnWarning(string message) => inner.OnWarning(message);
     public void OnFailed(Errors.MaasImagesException failure) => inner.OnFailed(failure);
     public void OnSummary(string line) => inner.OnSummary(line);
-    public void OnPartialsKept(int files, long bytes) => inner.OnPartialsKept(files, bytes);
+    public void OnCutShort(string done) => inner.OnCutShort(done);
+
+    public void OnPartialsKept(int files, long bytes)
+    {
+        report.PartialsKept(files, bytes);
+        inner.OnPartialsKept(files, bytes);
+    }
 }

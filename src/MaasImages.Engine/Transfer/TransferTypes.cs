@@ -76,6 +76,14 @@ public interface ITransferObserver
     }
 
     /// <summary>
+    /// A save or install ended early (an error, or a stop): <paramref name="done"/> says what it had
+    /// done by then. Called before the error reaches the caller; it may not be able to write: remember it.
+    /// </summary>
+    void OnCutShort(string done)
+    {
+    }
+
+    /// <summary>
     /// The run was cancelled (Ctrl+C) while <paramref name="files"/> downloads were under way: their
     /// partial files (<paramref name="bytes"/> in all) are kept and the next run resumes them. Called
     /// after the cancellation, so it cannot write to a pipeline: remember it.

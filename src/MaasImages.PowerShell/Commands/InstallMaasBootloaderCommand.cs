@@ -27,11 +27,11 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
     private const string SourceLiteralPathSet = "SourceLiteralPath";
 
     private string? _destination;
-    private TransferProgress? _observer;
+    private RunSummary? _summary;
 
     protected override string? IoFailureTarget => _destination;
 
-    protected override string? TakeStoppedNote() => _observer?.TakePartialsKeptNote();
+    private protected override RunSummary? Summary => _summary;
 
     /// <summary>Streams from Get-MaasStream.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = StreamPathSet)]
@@ -99,6 +99,7 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
         ResolveKeyring();
         LayoutParameters.EnsureFits(this, Layout, MyInvocation.BoundParameters);
         _destination = DestinationPaths.Resolve(this, Path, LiteralPath);
+        _summary = new RunSummary("Install-MaasBootloader", Layout, EmitVerbose, EmitInformation);
         return Task.CompletedTask;
     }
 
@@ -106,12 +107,16 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
     {
         // -Proxy: the metadata reads below (index, products documents) go through it too.
         HttpClientProvider.Use(TransferParameters.Client(Shared));
+        // Each stream installed is a run that ends with one summary line, however it ends.
+        _summary!.Begin();
         await ForEachStreamAsync(ParameterSetName.StartsWith("Stream", StringComparison.Ordinal) ? Stream ?? [] : null, Name, Source,
             stream => InstallAsync(stream, cancellationToken), cancellationToken).ConfigureAwait(false);
+        _summary.DidNothing("no stream could be read."); // only when no stream came to InstallAsync (its error is above)
     }
 
     private async Task InstallAsync(MaasStream stream, CancellationToken cancellationToken)
     {
+        _summary!.Begin();
         var query = new BootloaderQuery { Types = Type ?? [], Arches = Arch ?? [], All = All.IsPresent };
         IReadOnlyList<MaasImageVersion> bootloaders;
         try
@@ -121,11 +126,13 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
         catch (MaasImagesException error)
         {
             EmitError(error);
+            _summary.DidNothing($"the bootloaders of stream '{stream.Name}' could not be selected ({error.ErrorId}).");
             return;
         }
         if (bootloaders.Count == 0)
         {
             EmitWarning($"Stream '{stream.Name}' has no bootloader matching the selection: nothing to install.");
+            _summary.DidNothing($"stream '{stream.Name}' has no bootloader matching the selection.");
             return;
         }
         foreach (var bootloader in bootloaders)
@@ -147,11 +154,13 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
         if (!await ShouldProcessAsync(description, description + Environment.NewLine + "Install them?", "Install-MaasBootloader").ConfigureAwait(false))
         {
             if (IsWhatIf) foreach (var line in SavePlanText.Fetches(plan)) EmitVerbose(line);
+            if (IsWhatIf) _summary.Close();
+            else _summary.DidNothing("the confirmation was declined.");
             return;
         }
 
-        _observer = new TransferProgress("Installing MAAS bootloaders", EmitProgress, EmitVerbose, EmitWarning, EmitErrorAndWait, EmitInformation);
-        var installed = await BootloaderInstaller.InstallAsync(bootloaders, options, _observer, cancellationToken).ConfigureAwait(false);
+        var observer = new TransferProgress("Installing MAAS bootloaders", EmitProgress, EmitVerbose, EmitWarning, EmitErrorAndWait, _summary);
+        var installed = await BootloaderInstaller.InstallAsync(bootloaders, options, observer, cancellationToken).ConfigureAwait(false);
         if (PassThru.IsPresent) Emit(installed, enumerateCollection: true);
     }
 }

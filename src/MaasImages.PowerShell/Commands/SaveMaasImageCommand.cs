@@ -56,16 +56,19 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
     public int LockTimeoutSec => Shared.Get<int>(SharedParameters.LockTimeoutSec);
 
     private string? _destination;
-    private TransferProgress? _observer;
+    private RunSummary? _summary;
 
     protected override string? IoFailureTarget => _destination;
 
-    protected override string? TakeStoppedNote() => _observer?.TakePartialsKeptNote();
+    private protected override RunSummary? Summary => _summary;
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
         LayoutParameters.EnsureFits(this, Layout, MyInvocation.BoundParameters);
         _destination = DestinationPaths.Resolve(this, Path, LiteralPath);
+        // From here on the run ends with one summary line, however it ends.
+        _summary = new RunSummary("Save-MaasImage", Layout, EmitVerbose, EmitInformation);
+        _summary.Begin();
         return Task.CompletedTask;
     }
 
@@ -80,6 +83,7 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
         if (_images.Count == 0)
         {
             EmitWarning("No image versions came down the pipeline: nothing to save.");
+            _summary!.DidNothing("no image versions came down the pipeline.");
             return;
         }
         var options = new SaveOptions
@@ -102,11 +106,13 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
             if (!await ShouldProcessAsync(description, description + Environment.NewLine + "Save them?", "Save-MaasImage").ConfigureAwait(false))
             {
                 if (IsWhatIf) foreach (var line in SavePlanText.Fetches(plan)) EmitVerbose(line);
+                if (IsWhatIf) _summary!.Close();
+                else _summary!.DidNothing("the confirmation was declined.");
                 return;
             }
 
-            _observer = new TransferProgress("Saving MAAS images", EmitProgress, EmitVerbose, EmitWarning, EmitErrorAndWait, EmitInformation);
-            var saved = await ImageSaver.SaveAsync(_images, options, _observer, cancellationToken).ConfigureAwait(false);
+            var observer = new TransferProgress("Saving MAAS images", EmitProgress, EmitVerbose, EmitWarning, EmitErrorAndWait, _summary);
+            var saved = await ImageSaver.SaveAsync(_images, options, observer, cancellationToken).ConfigureAwait(false);
             if (PassThru.IsPresent) Emit(saved, enumerateCollection: true);
         }
     }

@@ -58,7 +58,23 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDynamicParameters, IDisposable
 
     /// <summary>WriteObject from any thread.</summary>
     protected void Emit(object? value, bool enumerateCollection = false) => OnPipeline(() => WriteObject(value, enumerateCollection));
-    protected void EmitError(ErrorRecord record) => OnPipeline(() => WriteError(record));
+    protected void EmitError(ErrorRecord record) => OnPipeline(() => WriteErrorOrRemember(record));
+
+    /// <summary>The error -ErrorAction Stop turned into the end of the command (WriteError threw).</summary>
+    private ErrorRecord? _stoppedAt;
+
+    private void WriteErrorOrRemember(ErrorRecord record)
+    {
+        try
+        {
+            WriteError(record);
+        }
+        catch
+        {
+            _stoppedAt ??= record;
+            throw;
+        }
+    }
     protected void EmitVerbose(string message) => OnPipeline(() => WriteVerbose(message));
     protected void EmitWarning(string message) => OnPipeline(() => WriteWarning(message));
     protected void EmitProgress(ProgressRecord record) => OnPipeline(() => WriteProgress(record));
@@ -66,10 +82,10 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDynamicParameters, IDisposable
     protected void EmitInformation(string message) => OnPipeline(() => WriteInformation(message, ["MaasImages"]));
 
     /// <summary>
-    /// A note to show once the command was stopped (Ctrl+C), e.g. that partial downloads were kept;
-    /// null for none. A stopped pipeline takes no more records, so it goes to the host.
+    /// The run whose one summary line ends the command also when an error or a stop (Ctrl+C) cuts it
+    /// short; null for a command that sums up nothing.
     /// </summary>
-    protected virtual string? TakeStoppedNote() => null;
+    private protected virtual RunSummary? Summary => null;
 
     /// <summary>
     /// WriteError from any thread, returning once the pipeline thread has written it. Under
@@ -85,7 +101,7 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDynamicParameters, IDisposable
             {
                 try
                 {
-                    WriteError(record);
+                    WriteErrorOrRemember(record);
                     written.TrySetResult();
                 }
                 catch
@@ -155,18 +171,45 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDynamicParameters, IDisposable
         }
     }
 
-    /// <summary>The stopped note on the host, once; a host without a user interface (or one that fails) shows nothing.</summary>
-    private void ShowStoppedNote()
+    /// <summary>
+    /// A stopped run's line on the host, once: a stopped pipeline takes no more records. A host
+    /// without a user interface (or one that fails) shows nothing.
+    /// </summary>
+    private void ShowStoppedLine()
     {
-        if (TakeStoppedNote() is not { } note) return;
+        if (Summary?.TakeEndingLine(null, stoppedAtFirstError: false) is not { } line) return;
+        ShowOnHost(line);
+    }
+
+    private void ShowOnHost(string line)
+    {
         try
         {
-            Host?.UI?.WriteWarningLine(note);
+            Host?.UI?.WriteWarningLine(line);
         }
 #pragma warning disable CA1031 // a note must never turn a stop into a crash
         catch (Exception)
 #pragma warning restore CA1031
         {
+        }
+    }
+
+    /// <summary>
+    /// The line of a run an error ended, on the pipeline thread before the error goes out: on the
+    /// Verbose and Information streams like a finished run's, or on the host when the pipeline no
+    /// longer takes records.
+    /// </summary>
+    private void WriteEndingLine(ErrorRecord error, bool stoppedAtFirstError)
+    {
+        if (Summary?.TakeEndingLine(error, stoppedAtFirstError) is not { } line) return;
+        try
+        {
+            WriteVerbose(line);
+            WriteInformation(line, ["MaasImages"]);
+        }
+        catch (PipelineStoppedException)
+        {
+            ShowOnHost(line);
         }
     }
 
@@ -187,12 +230,14 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDynamicParameters, IDisposable
         {
             // Stopping: fall through and wait for the worker, which sees the same token.
         }
-        catch
+        catch (Exception failure)
         {
             // The pipeline thread failed (e.g. -ErrorAction Stop turned a WriteError into an
             // exception): stop the worker before leaving, so nothing runs on unattended.
             CancelQuietly();
             try { task.Wait(); } catch (AggregateException) { }
+            if (_stoppedAt is { } first) WriteEndingLine(first, stoppedAtFirstError: true);
+            else if (failure is PipelineStoppedException) ShowStoppedLine();
             throw;
         }
         finally
@@ -206,19 +251,25 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDynamicParameters, IDisposable
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
         {
-            ShowStoppedNote();
+            ShowStoppedLine();
             throw new PipelineStoppedException();
         }
         catch (MaasImagesException error)
         {
             // An engine error the work did not handle ends the command, with its stable id.
-            ThrowTerminatingError(ErrorRecords.From(error));
+            EndWith(ErrorRecords.From(error));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The engine gives its I/O failures stable ids; one that slipped through still gets one.
-            ThrowTerminatingError(ErrorRecords.From(Engine.Platform.IoFailures.Translate(e, IoFailureTarget ?? string.Empty)!));
+            EndWith(ErrorRecords.From(Engine.Platform.IoFailures.Translate(e, IoFailureTarget ?? string.Empty)!));
         }
+    }
+
+    private void EndWith(ErrorRecord error)
+    {
+        WriteEndingLine(error, stoppedAtFirstError: false);
+        ThrowTerminatingError(error);
     }
 
     private async Task RunWork(Func<CancellationToken, Task> work, BlockingCollection<Action> pending)

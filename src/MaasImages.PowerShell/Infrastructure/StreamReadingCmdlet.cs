@@ -85,6 +85,9 @@ public abstract class StreamReadingCmdlet : AsyncPSCmdlet
         await work(opened).ConfigureAwait(false);
     }
 
-    /// <summary>Non-terminating error for an engine failure; the cmdlet carries on with the next input.</summary>
-    protected void EmitError(MaasImagesException error) => EmitError(ErrorRecords.From(error));
+    /// <summary>
+    /// Non-terminating error for an engine failure; the cmdlet carries on with the next input once
+    /// it is written (under -ErrorAction Stop the work ends here, before anything after it runs).
+    /// </summary>
+    protected void EmitError(MaasImagesException error) => EmitErrorAndWait(ErrorRecords.From(error));
 }

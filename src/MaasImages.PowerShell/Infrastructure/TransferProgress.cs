@@ -13,13 +13,8 @@ namespace MaasImages.PowerShell.Infrastructure;
 /// pipeline thread (AsyncPSCmdlet's Emit* do).
 /// </summary>
 internal sealed class TransferProgress(string activity, Action<ProgressRecord> progress, Action<string> verbose, Action<string> warning,
-    Action<ErrorRecord> error, Action<string>? information = null) : ITransferObserver
+    Action<ErrorRecord> error, RunSummary? run = null) : ITransferObserver
 {
-    private string? _partialsKept;
-
-    /// <summary>Said once after Ctrl+C when downloads were cut short: their partial files stay and the next run resumes them.</summary>
-    public string? TakePartialsKeptNote() => Interlocked.Exchange(ref _partialsKept, null);
-
     private const int OverallActivityId = 1;
     private readonly ConcurrentDictionary<string, int> _childIds = new(StringComparer.Ordinal);
     private int _nextChildId = OverallActivityId + 1;
@@ -68,17 +63,15 @@ internal sealed class TransferProgress(string activity, Action<ProgressRecord> p
             result.Item.Name, what, result.Elapsed.TotalSeconds, Counted.Of(result.Attempts, "attempt")));
     }
 
-    /// <summary>The line that ends the run: on the Verbose stream and on the Information stream (for logs).</summary>
+    /// <summary>The line that ends the run: through its <see cref="RunSummary"/> (Verbose and Information), else on the Verbose stream.</summary>
     public void OnSummary(string line)
     {
-        verbose(line);
-        information?.Invoke(line);
+        if (run is not null) run.Write(line);
+        else verbose(line);
     }
 
-    public void OnPartialsKept(int files, long bytes) =>
-        _partialsKept = files == 1
-            ? $"Stopped: the partial download ({ByteSize.Format(bytes)}) is kept; the next run resumes it."
-            : $"Stopped: {files} partial downloads ({ByteSize.Format(bytes)}) are kept; the next run resumes them.";
+    /// <summary>What a run cut short had done (with the partial downloads it keeps), for the line that ends it.</summary>
+    public void OnCutShort(string done) => run?.CutShort(done);
 
     public void OnMessage(string message) => verbose(message);
 
