@@ -48,30 +48,40 @@ internal static class DocumentFetcher
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(MetadataTimeout);
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         try
         {
             using var response = await HttpClientProvider.Current
-                .GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone) return null;
             if (!response.IsSuccessStatusCode)
             {
                 throw new HttpStatusException((int)response.StatusCode,
-                    $"'{uri}' answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}.", uri);
+                    $"{Where(uri, response.RequestMessage ?? request)} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}.", uri);
             }
             if (response.Content.Headers.ContentLength > MaxDocumentBytes)
-                throw new MalformedDocumentException($"'{uri}' is {response.Content.Headers.ContentLength} bytes: too large for a stream document.", uri);
+                throw new MalformedDocumentException($"{Where(uri, request)} is {response.Content.Headers.ContentLength} bytes: too large for a stream document.", uri);
             return await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new SourceUnreachableException($"Reading '{uri}' timed out after {MetadataTimeout.TotalSeconds:0} s.", uri, e);
+            throw new SourceUnreachableException($"Reading {Where(uri, request)} timed out after {MetadataTimeout.TotalSeconds:0} s.", uri, e);
         }
         catch (HttpRequestException e)
         {
-            throw new SourceUnreachableException($"Cannot reach '{uri}': {ConnectionFailures.Describe(uri, e)}.", uri, e)
+            // After a redirect the request names the host that failed, which is the one to describe.
+            var target = Target(uri, request);
+            throw new SourceUnreachableException($"Cannot reach {Where(uri, request)}: {ConnectionFailures.Describe(target, e)}.", uri, e)
             {
                 Failure = ConnectionFailures.Classify(e),
             };
         }
     }
+
+    /// <summary>Where the request ended up: the URL asked for, or the one a redirect led to.</summary>
+    private static Uri Target(Uri asked, HttpRequestMessage request) => request.RequestUri is { IsAbsoluteUri: true } final ? final : asked;
+
+    /// <summary>The document's URL, and where the server redirected when that is elsewhere.</summary>
+    private static string Where(Uri asked, HttpRequestMessage request) =>
+        Target(asked, request) is var target && target != asked ? $"'{asked}' (redirected to '{target}')" : $"'{asked}'";
 }
