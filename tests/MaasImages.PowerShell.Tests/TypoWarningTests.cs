@@ -50,6 +50,37 @@ public sealed class TypoWarningTests() : ServedSampleTests("maasimages-typo-")
         Assert.Empty(result.Warnings);
     }
 
+    [Theory]
+    [InlineData("-Arch amd46", "-Arch 'amd46' matches no bootloader of stream 'stable': did you mean amd64?")]
+    [InlineData("-Arch arm46 -Type uefi", "-Arch 'arm46' matches no bootloader of stream 'stable': did you mean arm64?")]
+    public void Install_MaasBootloader_warns_about_an_arch_no_bootloader_has(string filters, string warning)
+    {
+        var result = Session.Run($"Install-MaasBootloader -Source $url -Keyring $keyring -Path $dest {filters}; $?", Vars);
+        Assert.Empty(result.Errors);
+        Assert.Equal([true], result.Output.Select(o => o.BaseObject)); // a warning, not an error
+        Assert.Contains(result.Warnings, w => w.StartsWith(warning, StringComparison.Ordinal) && w.Contains("Known values: amd64, arm64, i386, ppc64, ppc64el.", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(Destination, "current")));
+
+        // Values some bootloader has (pxelinux i386 also serves amd64; -All not needed for the check) warn nothing.
+        var fine = Session.Run("Install-MaasBootloader -Source $url -Keyring $keyring -Path $dest -Arch amd64, I386 -Type pxe -WhatIf", Vars);
+        Assert.Empty(fine.Warnings);
+    }
+
+    [Fact]
+    public void Get_and_Compare_MaasImageManifest_warn_about_a_package_name_no_manifest_has()
+    {
+        var cache = new Dictionary<string, object?>(Vars) { ["cache"] = Path.Combine(Destination, "manifests") };
+        const string noble = "Get-MaasImageVersion -Source $url -Keyring $keyring -Release noble -Arch amd64 -Subarch ga-24.04";
+        var get = Session.Run($"{noble} -Latest | Get-MaasImageManifest -CachePath $cache -Name opensh-server, libc6; $?", cache);
+        Assert.Empty(get.Errors);
+        Assert.Equal(["libc6", true], get.Output.Select(o => o.BaseObject is MaasImages.Engine.Manifests.MaasImagePackage p ? p.Name : o.BaseObject));
+        Assert.Equal("-Name 'opensh-server' matches no package of 1 manifest read: did you mean openssh-server?", Assert.Single(get.Warnings));
+
+        var compare = Session.Run($"$old, $new = {noble} -MaxVersions 2; Compare-MaasImageManifest $old $new -CachePath $cache -Name systemd, linux-image-genric*, libzstd; $?", cache);
+        Assert.Empty(compare.Errors);
+        Assert.Equal("-Name 'libzstd' matches no package of either side: did you mean libzstd1?", Assert.Single(compare.Warnings));
+    }
+
     [Fact]
     public void Get_and_Remove_MaasBootResource_warn_about_a_value_nothing_saved_has()
     {

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MaasImages.Engine.Manifests;
+using MaasImages.Engine.Streams;
 using MaasImages.PowerShell.Completion;
 using MaasImages.PowerShell.Infrastructure;
 
@@ -55,5 +56,10 @@ public sealed class CompareMaasImageManifestCommand : AsyncPSCmdlet
             .Where(c => kinds is null || kinds.Contains(c.Change))
             .ToList();
         Emit(changes, enumerateCollection: true);
+
+        // A package name (no wildcard) that neither side has: a typo would otherwise compare nothing, silently.
+        var typos = new UnmatchedValueFinder([("Name", Name ?? [])]);
+        foreach (var package in reference.Packages.Concat(difference.Packages)) typos.Observe("Name", package.Name);
+        foreach (var warning in TypoWarnings.For(typos.Unmatched(), "package", "either side", listKnown: false)) EmitWarning(warning);
     }
 }

@@ -54,8 +54,22 @@ public sealed class GetMaasImageManifestCommand : AsyncPSCmdlet
     {
         _names = (Name ?? []).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToArray();
         _inputs = new ManifestInputs(ManifestInputs.ResolveCache(this, CachePath), EmitVerbose, EmitWarning);
+        _typos = new UnmatchedValueFinder([("Name", Name ?? [])]);
         return Task.CompletedTask;
     }
+
+    /// <summary>A package name (no wildcard) that no manifest read has: a typo would otherwise list nothing, silently.</summary>
+    private UnmatchedValueFinder? _typos;
+
+    protected override Task EndProcessingAsync(CancellationToken cancellationToken)
+    {
+        if (_read > 0)
+            foreach (var warning in TypoWarnings.For(_typos!.Unmatched(), "package", Engine.Formatting.Counted.Of(_read, "manifest") + " read", listKnown: false))
+                EmitWarning(warning);
+        return Task.CompletedTask;
+    }
+
+    private int _read;
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
@@ -83,6 +97,8 @@ public sealed class GetMaasImageManifestCommand : AsyncPSCmdlet
         try
         {
             var packages = await load().ConfigureAwait(false);
+            foreach (var package in packages) _typos?.Observe("Name", package.Name);
+            _read++;
             Emit(_names.Length == 0 ? packages : packages.Where(p => _names.Any(n => n.IsMatch(p.Name))).ToList(), enumerateCollection: true);
         }
         catch (MaasImagesException error)

@@ -121,7 +121,9 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
         IReadOnlyList<MaasImageVersion> bootloaders;
         try
         {
-            bootloaders = await BootloaderInstaller.SelectAsync(stream, query, EmitWarning, cancellationToken).ConfigureAwait(false);
+            bootloaders = await BootloaderInstaller.SelectAsync(stream, query, EmitWarning,
+                typos => { foreach (var warning in TypoWarnings.For(typos, "bootloader", $"stream '{stream.Name}'")) EmitWarning(warning); },
+                cancellationToken).ConfigureAwait(false);
         }
         catch (MaasImagesException error)
         {

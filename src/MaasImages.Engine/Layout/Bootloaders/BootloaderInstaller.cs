@@ -7,8 +7,12 @@ namespace MaasImages.Engine.Layout.Bootloaders;
 public static class BootloaderInstaller
 {
     /// <summary>The bootloader products of <paramref name="stream"/> that <paramref name="query"/> selects, newest version each.</summary>
+    public static Task<IReadOnlyList<MaasImageVersion>> SelectAsync(MaasStream stream, BootloaderQuery query, Action<string> warn,
+        CancellationToken cancellationToken) => SelectAsync(stream, query, warn, unmatched: null, cancellationToken);
+
+    /// <param name="unmatched">Told the type and arch values no bootloader of the stream has (typos), when there are any.</param>
     public static async Task<IReadOnlyList<MaasImageVersion>> SelectAsync(MaasStream stream, BootloaderQuery query, Action<string> warn,
-        CancellationToken cancellationToken)
+        Action<IReadOnlyList<UnmatchedValue>>? unmatched, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(query);
@@ -18,6 +22,7 @@ public static class BootloaderInstaller
             versions.AddRange(await StreamClient.GetImageVersionsAsync(stream, content, new ImageQuery(), cancellationToken).ConfigureAwait(false));
         // Before selection: -All must never group, pick or warn about a hostile bootloader-type.
         LayoutNames.EnsureSafe(versions, []);
+        if (unmatched is not null && BootloaderSelection.Unmatched(versions, query) is { Count: > 0 } typos) unmatched(typos);
         return BootloaderSelection.Select(versions, query, warn);
     }
 

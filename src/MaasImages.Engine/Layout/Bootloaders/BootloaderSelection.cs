@@ -57,6 +57,22 @@ internal static class BootloaderSelection
         return selected.OrderBy(v => v.ProductName, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// The literal type and arch values no bootloader of the stream has (any product, not only those
+    /// MAAS installs), with the closest known values: a typo would otherwise select nothing silently.
+    /// </summary>
+    public static IReadOnlyList<UnmatchedValue> Unmatched(IEnumerable<MaasImageVersion> versions, BootloaderQuery query)
+    {
+        var finder = new UnmatchedValueFinder([("Type", query.Types), ("Arch", query.Arches)]);
+        if (!finder.IsNeeded) return [];
+        foreach (var version in versions)
+        {
+            finder.Observe("Type", TypeOf(version));
+            foreach (var arch in ArchesOf(version)) finder.Observe("Arch", arch);
+        }
+        return finder.Unmatched();
+    }
+
     /// <summary>The product's arch plus its <c>arches</c> list (which may hold spaces: "i386, amd64").</summary>
     private static IEnumerable<string> ArchesOf(MaasImageVersion product) =>
         PropertyLists.Split(product.Properties.GetValueOrDefault("arches")).Prepend(product.Arch);
