@@ -8,7 +8,8 @@ namespace MaasImages.Loader;
 /// BouncyCastle) in a private load context, so another module that loaded different versions of
 /// them cannot break MaasImages, nor MaasImages it. The cmdlet assembly stays in the default
 /// context; when it needs the engine, the default context asks <see cref="Register"/>'s handler,
-/// which hands over the engine loaded here. Everything else (the framework, PowerShell) is shared.
+/// which hands over the engine loaded here. Everything else (the framework, PowerShell) is shared,
+/// and so is a framework assembly at least as new as a private copy of it (<see cref="FrameworkProvides"/>).
 /// </summary>
 public sealed class DependencyLoadContext : AssemblyLoadContext
 {
@@ -75,8 +76,42 @@ public sealed class DependencyLoadContext : AssemblyLoadContext
     protected override Assembly? Load(AssemblyName assemblyName)
     {
         if (assemblyName.Name is not { } simpleName || (_flat && IsPlatformAssembly(simpleName))) return null;
+        // A framework assembly at least as new as the one asked for (System.Text.Json 10 on .NET 10)
+        // is shared: the runtime's copy is precompiled for it and often already loaded, where a private
+        // copy would be loaded a second time and JIT-compiled. On an older runtime (.NET 8 under
+        // PowerShell 7.4) the private, newer copy loads as before.
+        if (FrameworkProvides(assemblyName)) return null;
         var path = Path.Combine(_folder, simpleName + ".dll");
         return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Version?> FrameworkVersions = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// True when the runtime's own framework folder (Microsoft.NETCore.App: not the host's
+    /// application assemblies, whose versions follow no compatibility rule) has an assembly of
+    /// this name whose version is the same as or higher than the one asked for.
+    /// </summary>
+    public static bool FrameworkProvides(AssemblyName assemblyName)
+    {
+        if (assemblyName.Name is not { } simpleName) return false;
+        var available = FrameworkVersions.GetOrAdd(simpleName, FrameworkVersion);
+        return available is not null && (assemblyName.Version is null || available >= assemblyName.Version);
+    }
+
+    private static Version? FrameworkVersion(string simpleName)
+    {
+        var frameworkFolder = Path.GetDirectoryName(typeof(object).Assembly.Location);
+        if (string.IsNullOrEmpty(frameworkFolder) || !PlatformAssemblies.Value.Contains(simpleName)) return null;
+        var path = Path.Combine(frameworkFolder, simpleName + ".dll");
+        try
+        {
+            return File.Exists(path) ? AssemblyName.GetAssemblyName(path).Version : null;
+        }
+        catch (Exception e) when (e is IOException or BadImageFormatException or UnauthorizedAccessException)
+        {
+            return null; // unreadable: the private copy is the safe choice
+        }
     }
 
     private static readonly Lazy<HashSet<string>> PlatformAssemblies = new(() =>

@@ -21,6 +21,10 @@ $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName
     Products = $stream.ProductCount
     Signature = "$($stream.SignatureStatus)"
     Engines = @($engine | ForEach-Object { '{0}@{1}' -f [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name, $_.Location })
+    # The listing parsed JSON: which System.Text.Json copies are loaded, in which context, from where.
+    Json = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'System.Text.Json' } |
+        ForEach-Object { '{0}@{1}' -f [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name, $_.Location })
+    RuntimeFolder = [System.Runtime.InteropServices.RuntimeEnvironment]::GetRuntimeDirectory()
 } | ConvertTo-Json -Compress
 '@
         $output = & dotnet pwsh -NoProfile -NonInteractive -File $script -Manifest $Manifest -Sample $env:MAASIMAGES_TEST_SAMPLE -Keyring $env:MAASIMAGES_TEST_SAMPLE_KEY 2>&1
@@ -42,6 +46,36 @@ Describe 'Importing the module in a fresh pwsh' {
         $result.Signature | Should -Be 'Verified'
         $result.Engines | Should -HaveCount 1
         $result.Engines[0] | Should -BeLike 'MaasImages@*Dependencies*MaasImages.Engine.dll'
+    }
+
+    It 'shares the framework''s System.Text.Json when it is as new as the private copy in Dependencies/' {
+        # The private copy (System.Text.Json 10 for .NET 8) is in the module; the .NET 10 runtime's own
+        # copy is the same version, precompiled for this runtime: that one is used, and loaded once.
+        Join-Path $ModuleFolder 'Dependencies/System.Text.Json.dll' | Should -Exist
+        $run = Invoke-ChildImport $env:MAASIMAGES_TEST_MODULE
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $result = $run.Last | ConvertFrom-Json
+        $result.Json | Should -HaveCount 1
+        $result.Json[0] | Should -Be "Default@$(Join-Path $result.RuntimeFolder 'System.Text.Json.dll')"
+    }
+
+    It 'keeps a private copy when the framework has none, or an older one' {
+        $script = Join-Path $TestDrive 'rule.ps1'
+        Set-Content -LiteralPath $script -Value @'
+param($Manifest)
+Import-Module $Manifest
+$loader = [MaasImages.Loader.DependencyLoadContext]
+$framework = [System.Text.Json.JsonSerializer].Assembly.GetName().Version
+@(
+    $loader::FrameworkProvides([Reflection.AssemblyName]"System.Text.Json, Version=$framework")
+    $loader::FrameworkProvides([Reflection.AssemblyName]"System.Text.Json, Version=$($framework.Major + 1).0.0.0")
+    $loader::FrameworkProvides([Reflection.AssemblyName]'Polly.Core, Version=8.0.0.0')
+    # PowerShell's own assemblies are the host's, not the framework's: never taken in place of a private copy.
+    $loader::FrameworkProvides([Reflection.AssemblyName]'System.Management.Automation, Version=1.0.0.0')
+) -join ','
+'@
+        $rule = & dotnet pwsh -NoProfile -NonInteractive -File $script -Manifest $env:MAASIMAGES_TEST_MODULE 2>&1
+        "$(@($rule)[-1])" | Should -Be 'True,False,False,False' -Because ($rule -join "`n")
     }
 
     It 'loads from a flat folder (every assembly beside the manifest)' {
