@@ -270,7 +270,7 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
     {
         try
         {
-            var state = File.Exists(path) ? JsonSerializer.Deserialize<Dictionary<string, FileRecord>>(File.ReadAllText(path)) ?? new() : new();
+            var state = File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), LayoutJson.Default.DictionaryStringFileRecord) ?? new() : new();
             // The file is on disk, so as untrusted as a stream: a path that could leave the mirror is forgotten, never pruned.
             foreach (var unsafePath in state.Keys.Where(key => PathSafety.FindProblem(key) is not null).ToList()) state.Remove(unsafePath);
             return state;
@@ -285,5 +285,5 @@ internal sealed class MirrorLayout : ILayoutJob<IReadOnlyList<MaasSavedImage>>
 
     /// <summary>Writes the state file of the mirror at <paramref name="root"/> atomically (also Remove-MaasBootResource, and Test-MaasBootResource -Repair).</summary>
     internal static void WriteState(string root, Dictionary<string, FileRecord> state) =>
-        WriteAtomically(Path.Combine(root, StateFile), JsonSerializer.SerializeToUtf8Bytes(state));
+        WriteAtomically(Path.Combine(root, StateFile), JsonSerializer.SerializeToUtf8Bytes(state, LayoutJson.Default.DictionaryStringFileRecord));
 }

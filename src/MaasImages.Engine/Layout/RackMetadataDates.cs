@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using MaasImages.Engine.Security;
 using MaasImages.Engine.Streams;
 
@@ -13,13 +14,6 @@ namespace MaasImages.Engine.Layout;
 internal static class RackMetadataDates
 {
     internal const string FileName = ".maasimages-metadata.json";
-
-    /// <summary>Readable by people: dates keep their '+' (a local file, never served as HTML).</summary>
-    private static readonly JsonSerializerOptions Indented = new()
-    {
-        WriteIndented = true,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
 
     public static void EnsureNotStale(string root, IEnumerable<MaasImageVersion> images, bool force)
     {
@@ -51,7 +45,7 @@ internal static class RackMetadataDates
         if (!changed) return;
         var path = Path.Combine(root, FileName);
         Platform.AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(new SortedDictionary<string, string>(saved, StringComparer.Ordinal),
-            Indented), ".partial");
+            (JsonTypeInfo<SortedDictionary<string, string>>)LayoutJson.Indented.GetTypeInfo(typeof(SortedDictionary<string, string>))), ".partial");
     }
 
     private static IEnumerable<DocumentBytes> Documents(IEnumerable<MaasImageVersion> images) =>
@@ -63,7 +57,7 @@ internal static class RackMetadataDates
         try
         {
             return File.Exists(path)
-                ? JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllBytes(path)) ?? new(StringComparer.Ordinal)
+                ? JsonSerializer.Deserialize(File.ReadAllBytes(path), LayoutJson.Default.DictionaryStringString) ?? new(StringComparer.Ordinal)
                 : new(StringComparer.Ordinal);
         }
         catch (JsonException)

@@ -108,7 +108,7 @@ internal static class RackSnapshots
             if (currentSnapshot is not null) CopyTreeAsLinks(currentSnapshot, building, draft.Placer, log);
             fill(draft);
             TestPause.At(TestPause.Build);
-            WriteAtomically(record, JsonSerializer.SerializeToUtf8Bytes(draft.References.Existing(building)));
+            WriteAtomically(record, JsonSerializer.SerializeToUtf8Bytes(draft.References.Existing(building), LayoutJson.Default.CacheReferences));
         }
         catch
         {
@@ -274,7 +274,7 @@ internal static class RackSnapshots
         try
         {
             if (NoFollow.IsLink(path) || !File.Exists(path)) return new(StringComparer.Ordinal);
-            return (JsonSerializer.Deserialize<List<string>>(File.ReadAllBytes(path)) ?? []).Where(n => n is not null).ToHashSet(StringComparer.Ordinal);
+            return (JsonSerializer.Deserialize(File.ReadAllBytes(path), LayoutJson.Default.ListString) ?? []).Where(n => n is not null).ToHashSet(StringComparer.Ordinal);
         }
         catch (JsonException)
         {
@@ -291,7 +291,7 @@ internal static class RackSnapshots
         var list = names.Order(StringComparer.Ordinal).ToList();
         var path = Path.Combine(root, RestoredRecord);
         if (list.Count == 0) File.Delete(path);
-        else WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(list));
+        else WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(list, LayoutJson.Default.ListString));
     }
 
     private static void RemoveTemporaryCurrentLinks(string root)
@@ -367,7 +367,7 @@ internal static class RackSnapshots
         {
             try
             {
-                if (JsonSerializer.Deserialize<CacheReferences>(File.ReadAllBytes(record)) is { } read) return read.Normalized();
+                if (JsonSerializer.Deserialize(File.ReadAllBytes(record), LayoutJson.Default.CacheReferences) is { } read) return read.Normalized();
             }
             catch (JsonException)
             {

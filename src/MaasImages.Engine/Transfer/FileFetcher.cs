@@ -405,13 +405,13 @@ internal sealed class FileFetcher
     }
 
     /// <summary>What a partial was started from, so a resume asks for the same bytes (If-Range).</summary>
-    private sealed record PartialState(string Sha256, string? ETag, DateTimeOffset? LastModified);
+    internal sealed record PartialState(string Sha256, string? ETag, DateTimeOffset? LastModified);
 
     private static PartialState? ReadSidecar(string path)
     {
         try
         {
-            return File.Exists(path) ? JsonSerializer.Deserialize<PartialState>(File.ReadAllText(path)) : null;
+            return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), TransferJson.Default.PartialState) : null;
         }
         catch (JsonException)
         {
@@ -419,7 +419,7 @@ internal sealed class FileFetcher
         }
     }
 
-    private static void WriteSidecar(string path, PartialState state) => File.WriteAllText(path, JsonSerializer.Serialize(state));
+    private static void WriteSidecar(string path, PartialState state) => File.WriteAllText(path, JsonSerializer.Serialize(state, TransferJson.Default.PartialState));
 
     /// <summary>Size or hash did not match; the partial is already gone.</summary>
     private sealed class CorruptDownloadException(string actualSha256, long actualSize) : Exception("downloaded bytes do not match the metadata")
