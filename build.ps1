@@ -40,6 +40,43 @@ function Invoke-Native {
     if ($LASTEXITCODE -ne 0) { throw "'$FilePath $($Arguments -join ' ')' failed with exit code $LASTEXITCODE." }
 }
 
+function Initialize-ReadyToRunFolder {
+    param([string] $Project, [string] $Rid, [string] $RuntimeVersion)
+    # The SDK reuses the ReadyToRun images in obj/ even when they were compiled for another runtime
+    # version: start that folder afresh whenever the runtime version changes.
+    $folder = Join-Path $Root "src/$Project/obj/$Configuration/net8.0/$Rid/R2R"
+    $stamp = Join-Path $folder 'runtime-version.txt'
+    if ((Test-Path $stamp) -and (Get-Content -LiteralPath $stamp -Raw).Trim() -eq $RuntimeVersion) { return }
+    if (Test-Path $folder) { Remove-Item $folder -Recurse -Force }
+    New-Item -ItemType Directory -Path $folder -Force | Out-Null
+    Set-Content -LiteralPath $stamp -Value $RuntimeVersion
+}
+
+# The ReadyToRun format version of a file (0 when it holds IL only).
+function Get-ReadyToRunMajorVersion([string] $Path) {
+    $bytes = [System.IO.File]::ReadAllBytes($Path)
+    $pe = [System.Reflection.PortableExecutable.PEReader]::new([System.IO.MemoryStream]::new($bytes))
+    try {
+        $directory = $pe.PEHeaders.CorHeader.ManagedNativeHeaderDirectory
+        $offset = 0
+        if ($directory.Size -eq 0 -or -not $pe.PEHeaders.TryGetDirectoryOffset($directory, [ref] $offset)) { return 0 }
+        # READYTORUN_HEADER: uint Signature ('RTR'), ushort MajorVersion, ushort MinorVersion.
+        if ([BitConverter]::ToUInt32($bytes, $offset) -ne 0x00525452) { return 0 }
+        [int] [BitConverter]::ToUInt16($bytes, $offset + 4)
+    }
+    finally { $pe.Dispose() }
+}
+
+# Native code the running .NET would refuse is worse than none (the build would look done): the
+# engine's ReadyToRun format must be the one of this runtime's own CoreLib.
+function Assert-ReadyToRunFormat([string] $Path) {
+    $expected = Get-ReadyToRunMajorVersion ([object].Assembly.Location)
+    $actual = Get-ReadyToRunMajorVersion $Path
+    if ($actual -ne $expected) {
+        throw "ReadyToRun: '$Path' has format $actual, but this .NET ($([Environment]::Version)) uses format $expected, so it would JIT-compile everything."
+    }
+}
+
 function Invoke-Build {
     Write-Host "==> Building ($Configuration)"
     Invoke-Native dotnet @('build', $Solution, '-c', $Configuration, '--nologo', '-v', 'quiet', '-clp:NoSummary;ErrorsOnly')
@@ -48,8 +85,17 @@ function Invoke-Build {
     # first call does not pay for JIT; the IL inside still runs anywhere), formats, the sample stream.
     if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
     $rid = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+    # The IL targets net8.0 (PowerShell 7.4 loads it), but a runtime only uses ReadyToRun code of
+    # its own major version: code from net8's crossgen2 is ignored by PowerShell 7.6's .NET 10,
+    # which then JIT-compiles everything. So the native code is compiled for the runtime this
+    # PowerShell runs on (the SDK then picks that version's crossgen2 and runtime pack); on another
+    # major version the same files still run, as IL.
+    $runtimeVersion = [Environment]::Version.ToString(3)
+    Initialize-ReadyToRunFolder -Project 'MaasImages.PowerShell' -Rid $rid -RuntimeVersion $runtimeVersion
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src/MaasImages.PowerShell/MaasImages.PowerShell.csproj'), '-c', $Configuration,
-        '-r', $rid, '--self-contained', 'false', '-p:PublishReadyToRun=true', '-o', $ModuleOut, '--nologo', '-v', 'quiet', '-clp:NoSummary;ErrorsOnly')
+        '-r', $rid, '--self-contained', 'false', '-p:PublishReadyToRun=true', "-p:RuntimeFrameworkVersion=$runtimeVersion",
+        '-o', $ModuleOut, '--nologo', '-v', 'quiet', '-clp:NoSummary;ErrorsOnly')
+    Assert-ReadyToRunFormat -Path (Join-Path $ModuleOut 'MaasImages.Engine.dll')
     Copy-Item (Join-Path $Root 'MaasImages.psd1') $ModuleOut
     # The engine and its third-party assemblies go to Dependencies/: MaasImages.Loader loads them
     # in a private context, so other modules' versions of Polly/SharpCompress/BouncyCastle cannot clash.
