@@ -6,14 +6,16 @@
 .DESCRIPTION
     For each size (default ~20 MB and ~200 MB) a products document in the real images.maas.io
     shape is synthesised, cleartext-signed with a key this script generates (gpg, RSA 4096,
-    SHA512, like images.maas.io), and served from a folder whose index.sjson names it. Then:
+    SHA512, like images.maas.io), and served from a folder whose index.sjson names it. Then, in
+    -Repeat turns (tools/BenchTiming.ps1: python3, pwsh, python3, pwsh, ...):
       - baseline: python3 -c 'import json,sys; json.load(open(sys.argv[1]))' on the unsigned
-        body (median of -Repeat whole processes; its peak RSS is printed for context);
+        body (whole process; its CPU time and peak RSS are printed for context);
       - listing: $images = Get-MaasImageVersion -Source <folder> -Keyring <key> in a fresh
         `dotnet pwsh` after Import-Module, first call (the signature is checked as a user's
-        would be, not skipped), median of -Repeat fresh processes;
+        would be, not skipped);
       - peak RSS of that pwsh process (VmHWM of /proc/self/status at the end, the highest of
         the -Repeat processes), against the document's size.
+    Each ratio is the median of the per-turn ratios.
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
@@ -117,7 +119,7 @@ function Invoke-Checked {
     if ($LASTEXITCODE -ne 0) { throw "'$FilePath $($Arguments -join ' ')' failed ($LASTEXITCODE): $output" }
 }
 
-function Get-Median([double[]] $Samples) { ($Samples | Sort-Object)[[int][math]::Floor($Samples.Count / 2)] }
+. (Join-Path $PSScriptRoot 'BenchTiming.ps1')
 
 New-Item -ItemType Directory -Force -Path $WorkFolder | Out-Null
 $WorkFolder = (Resolve-Path -LiteralPath $WorkFolder).Path
@@ -164,50 +166,16 @@ try {
         $size = (Get-Item -LiteralPath $signed).Length
         Write-Host ("    {0:N1} MB signed, {1:N0} image versions" -f ($size / 1MB), $versions)
 
-        Write-Host "==> Baseline: python3 json.load of the same document (median of $Repeat, whole process)"
-        $pythonRss = 0
-        $pythonTimes = foreach ($n in 1..$Repeat) {
-            $w = [Diagnostics.Stopwatch]::StartNew()
-            $usage = & python3 -c 'import json,sys,resource; json.load(open(sys.argv[1])); u = resource.getrusage(resource.RUSAGE_SELF); print(u.ru_maxrss, (u.ru_utime + u.ru_stime) * 1000)' $body
-            $elapsed = $w.Elapsed.TotalMilliseconds
-            if ($LASTEXITCODE) { throw 'python3 failed' }
-            $rss, $cpu = $usage -split ' '
-            $pythonRss = [math]::Max($pythonRss, [long] $rss)
-            [pscustomobject]@{ Ms = $elapsed; CpuMs = [double] $cpu }
-        }
-        $python = Get-Median $pythonTimes.Ms
-        $pythonCpu = Get-Median $pythonTimes.CpuMs
-        Write-Host ("    {0:N0} ms (samples {1}), CPU {2:N0} ms, peak RSS {3:N0} MB" -f $python, (($pythonTimes.Ms | ForEach-Object { '{0:N0}' -f $_ }) -join ', '), $pythonCpu, ($pythonRss / 1KB))
-
-        Write-Host "==> Listing, signature checked, first call in a fresh pwsh (median of $Repeat processes)"
+        Write-Host "==> Listing, signature checked, first call in a fresh pwsh, in turns with python3 json.load of the same document, $Repeat rounds"
         $listScript = Join-Path $WorkFolder "list-$mb.ps1"
-        Set-Content -LiteralPath $listScript @"
-Import-Module '$ModulePath'
-`$process = [Diagnostics.Process]::GetCurrentProcess()
-`$cpu = `$process.TotalProcessorTime
-`$w = [Diagnostics.Stopwatch]::StartNew()
-`$images = Get-MaasImageVersion -Source '$root' -Keyring '$keyring'
-`$ms = `$w.Elapsed.TotalMilliseconds
-`$process.Refresh()
-`$cpuMs = (`$process.TotalProcessorTime - `$cpu).TotalMilliseconds
-if (`$images.Count -ne $versions) { throw "listed `$(`$images.Count) images, expected $versions" }
-if (-not `$images[0].Verified) { throw 'the listing was not verified' }
-`$hwm = [long] ((Get-Content /proc/self/status | Where-Object { `$_ -like 'VmHWM:*' }) -replace '[^0-9]', '')
-"`$ms,`$hwm,`$cpuMs"
-"@
-        $listed = foreach ($n in 1..$Repeat) {
-            $line = & dotnet pwsh -NoProfile -NonInteractive -File $listScript
-            if ($LASTEXITCODE) { throw "listing failed: $line" }
-            $ms, $kb, $cpu = ($line | Select-Object -Last 1) -split ','
-            [pscustomobject]@{ Ms = [double] $ms; RssMB = [double] $kb / 1KB; CpuMs = [double] $cpu }
-        }
-        $first = Get-Median $listed.Ms
-        $firstCpu = Get-Median $listed.CpuMs
-        $rss = ($listed.RssMB | Measure-Object -Maximum).Maximum
-        Write-Host ("    first call {0:N0} ms (samples {1}), CPU {2:N0} ms, peak RSS {3:N0} MB (samples {4})" -f $first,
-            (($listed.Ms | ForEach-Object { '{0:N0}' -f $_ }) -join ', '), $firstCpu, $rss, (($listed.RssMB | ForEach-Object { '{0:N0}' -f $_ }) -join ', '))
-        $rows.Add([pscustomobject]@{ Megabytes = $mb; SizeMB = $size / 1MB; Python = $python; PythonCpu = $pythonCpu; First = $first; FirstCpu = $firstCpu
-                RssMB = $rss; PythonRssMB = $pythonRss / 1KB })
+        New-ListingScript -Path $listScript -ModulePath $ModulePath -ExpectedCount $versions -WarmCalls 0 `
+            -Listing "Get-MaasImageVersion -Source '$root' -Keyring '$keyring'" `
+            -Check "if (-not `$images[0].Verified) { throw 'the listing was not verified' }"
+        $m = Measure-ListingAgainstPython -JsonPath $body -ListingScript $listScript -Rounds $Repeat
+        Write-Host ("    python3 json.load {0:N0} ms (samples {1}), CPU {2:N0} ms, peak RSS {3:N0} MB" -f $m.Python, (Format-Samples $m.PythonSamples), $m.PythonCpu, $m.PythonRss)
+        Write-Host ("    first call {0:N0} ms (samples {1}), CPU {2:N0} ms, peak RSS {3:N0} MB (samples {4})" -f $m.First,
+            (Format-Samples $m.FirstSamples), $m.FirstCpu, $m.Rss, (Format-Samples $m.RssSamples))
+        $rows.Add([pscustomobject]@{ Megabytes = $mb; SizeMB = $size / 1MB; Measure = $m })
         if (-not $KeepDocuments) {
             Remove-Item -LiteralPath $root -Recurse -Force
             Remove-Item -LiteralPath $body
@@ -221,14 +189,17 @@ finally {
 }
 
 Write-Host ''
-Write-Host 'Results, signed products documents (ratio < 1.0 means faster than the baseline):'
+Write-Host 'Results, signed products documents (ratio < 1.0 means faster than the baseline; medians of the per-round ratios):'
 foreach ($row in $rows) {
-    Write-Host ("  listing {0,3} MB signed, first call / python3 json.load : {1:N2}  ({2:N0} ms / {3:N0} ms)" -f $row.Megabytes, ($row.First / $row.Python), $row.First, $row.Python)
+    $m = $row.Measure
+    Write-Host ("  listing {0,3} MB signed, first call / python3 json.load : {1:N2}  ({2:N0} ms / {3:N0} ms)" -f $row.Megabytes, $m.Ratio, $m.First, $m.Python)
 }
 foreach ($row in $rows) {
     # CPU time (user + system) says the same with less noise when other work shares the cores.
-    Write-Host ("  listing {0,3} MB signed, CPU time / python3 CPU time        : {1:N2}  ({2:N0} ms / {3:N0} ms)" -f $row.Megabytes, ($row.FirstCpu / $row.PythonCpu), $row.FirstCpu, $row.PythonCpu)
+    $m = $row.Measure
+    Write-Host ("  listing {0,3} MB signed, CPU time / python3 CPU time        : {1:N2}  ({2:N0} ms / {3:N0} ms)" -f $row.Megabytes, $m.CpuRatio, $m.FirstCpu, $m.PythonCpu)
 }
 foreach ($row in $rows) {
-    Write-Host ("  peak RSS, {0,3} MB signed document                       : {1:N0} MB = {2:N1}x the document (python3 json.load: {3:N0} MB)" -f $row.Megabytes, $row.RssMB, ($row.RssMB / $row.SizeMB), $row.PythonRssMB)
+    $m = $row.Measure
+    Write-Host ("  peak RSS, {0,3} MB signed document                       : {1:N0} MB = {2:N1}x the document (python3 json.load: {3:N0} MB)" -f $row.Megabytes, $m.Rss, ($m.Rss / $row.SizeMB), $m.PythonRss)
 }

@@ -6,7 +6,8 @@
     Listing: a ~20 MB products document in the real images.maas.io shape is synthesised; listing
     every image in it in-process ($images = Get-MaasImageVersion …, first call of a fresh pwsh
     after Import-Module, and warm) is compared with
-    python3 -c 'import json,sys; json.load(open(sys.argv[1]))' on the same file.
+    python3 -c 'import json,sys; json.load(open(sys.argv[1]))' on the same file, the two run in
+    turns (tools/BenchTiming.ps1) and the first-call ratio taken per turn.
     Import-Module time of a fresh pwsh is printed too. Then tools/Bench-Document.ps1 measures
     signed ~20 MB and ~200 MB documents (listing time and peak RSS against python3 json.load).
 #>
@@ -91,12 +92,10 @@ function New-BigStream {
     [pscustomobject]@{ Products = $products; Count = $names.Count * 40 }
 }
 
-function Measure-Median([scriptblock] $Action, [int] $Times) {
-    $samples = foreach ($n in 1..$Times) { (Measure-Command $Action).TotalMilliseconds }
-    ($samples | Sort-Object)[[int][math]::Floor($Times / 2)]
-}
+. (Join-Path $PSScriptRoot 'BenchTiming.ps1')
 
 New-Item -ItemType Directory -Force -Path $WorkFolder | Out-Null
+$ModulePath = (Resolve-Path -LiteralPath $ModulePath).Path
 $streamRoot = Join-Path $WorkFolder 'big-stream'
 if (Test-Path $streamRoot) { Remove-Item $streamRoot -Recurse -Force }
 Write-Host "==> Synthesising a ~$TargetMegabytes MB products document"
@@ -104,41 +103,28 @@ $big = New-BigStream -Root $streamRoot -Megabytes $TargetMegabytes
 $size = (Get-Item -LiteralPath $big.Products).Length
 Write-Host ("    {0:N1} MB, {1} image versions" -f ($size / 1MB), $big.Count)
 
-Write-Host "==> Baseline: python3 json.load (median of $Repeat, whole process)"
-$python = Measure-Median { & python3 -c 'import json,sys; json.load(open(sys.argv[1]))' $big.Products; if ($LASTEXITCODE) { throw 'python3 failed' } } $Repeat
-Write-Host ("    {0:N0} ms" -f $python)
-
 Write-Host '==> Import-Module in a fresh pwsh (median)'
 $importScript = Join-Path $WorkFolder 'import.ps1'
 Set-Content $importScript "`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$ModulePath'; `$w.Elapsed.TotalMilliseconds"
 $imports = foreach ($n in 1..$Repeat) { [double] (& dotnet pwsh -NoProfile -NonInteractive -File $importScript) }
-$import = ($imports | Sort-Object)[[int][math]::Floor($Repeat / 2)]
+$import = Get-Median $imports
 Write-Host ("    {0:N0} ms" -f $import)
 
-Write-Host '==> Listing every image in-process, in a fresh pwsh: $images = Get-MaasImageVersion -Source <big>'
-# A fresh process, so the first call is a user's first call (nothing warmed up by this script).
+Write-Host "==> Listing every image in a fresh pwsh (`$images = Get-MaasImageVersion -Source <big>), in turns with python3 json.load, $Repeat rounds"
+# Fresh processes, so the first call is a user's first call (nothing warmed up by this script);
+# each also times $Repeat more calls in the same session (warm).
 $listScript = Join-Path $WorkFolder 'list.ps1'
-Set-Content $listScript @"
-Import-Module '$ModulePath'
-`$times = foreach (`$n in 0..$Repeat) {
-    `$w = [Diagnostics.Stopwatch]::StartNew()
-    # The synthetic document is unsigned: -SkipSignatureCheck (its warning silenced) reads it.
-    `$images = Get-MaasImageVersion -Source '$streamRoot' -SkipSignatureCheck -WarningAction SilentlyContinue
-    `$w.Elapsed.TotalMilliseconds
-    if (`$images.Count -ne $($big.Count)) { throw "listed `$(`$images.Count) images, expected $($big.Count)" }
-}
-`$times -join ','
-"@
-$times = [double[]] ((& dotnet pwsh -NoProfile -NonInteractive -File $listScript) -split ',')
-if ($LASTEXITCODE) { throw 'listing failed' }
-$first = $times[0]
-$warm = ($times[1..($times.Count - 1)] | Sort-Object)[[int][math]::Floor(($times.Count - 1) / 2)]
-Write-Host ("    first call {0:N0} ms, then warm median {1:N0} ms, {2} images" -f $first, $warm, $big.Count)
+# The synthetic document is unsigned: -SkipSignatureCheck (its warning silenced) reads it.
+New-ListingScript -Path $listScript -ModulePath $ModulePath -ExpectedCount $big.Count -WarmCalls $Repeat `
+    -Listing "Get-MaasImageVersion -Source '$streamRoot' -SkipSignatureCheck -WarningAction SilentlyContinue"
+$listing = Measure-ListingAgainstPython -JsonPath $big.Products -ListingScript $listScript -Rounds $Repeat
+Write-Host ("    python3 json.load {0:N0} ms (samples {1}); first call {2:N0} ms (samples {3}), then warm median {4:N0} ms, {5} images" -f
+    $listing.Python, (Format-Samples $listing.PythonSamples), $listing.First, (Format-Samples $listing.FirstSamples), $listing.Warm, $big.Count)
 
 Write-Host ''
-Write-Host 'Results (ratio < 1.0 means faster than the baseline):'
-Write-Host ("  listing 20 MB, first call / python3 json.load : {0:N2}" -f ($first / $python))
-Write-Host ("  listing 20 MB, warm       / python3 json.load : {0:N2}" -f ($warm / $python))
+Write-Host 'Results (ratio < 1.0 means faster than the baseline; first call: median of the per-round ratios):'
+Write-Host ("  listing 20 MB, first call / python3 json.load : {0:N2}" -f $listing.Ratio)
+Write-Host ("  listing 20 MB, warm       / python3 json.load : {0:N2}" -f ($listing.Warm / $listing.Python))
 Write-Host ("  Import-Module                                 : {0:N0} ms" -f $import)
 
 # Signed products documents of ~20 MB and ~200 MB: listing time and peak RSS (own baseline runs).
