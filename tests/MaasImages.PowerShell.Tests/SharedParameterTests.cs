@@ -20,8 +20,19 @@ public sealed partial class SharedParameterTests : IDisposable
         ["InputObject"] = "what each cmdlet takes from the pipeline",
         ["Name"] = "a stream, snapshot or package name",
         ["Type"] = "a bootloader type (pxe, uefi...) or a boot resource type (Image, Bootloader)",
-        ["LiteralPath"] = "one destination folder, or Get-MaasImageManifest's manifest files",
     };
+
+    /// <summary>A cmdlet's own parameter that has a shared parameter's name but means something else, on purpose.</summary>
+    private static readonly Dictionary<(string Command, string Parameter), string> OwnOnPurpose = new()
+    {
+        [("Get-MaasImageManifest", "LiteralPath")] = "manifest files (string[], by property name), not the one folder a command works on",
+    };
+
+    /// <summary>Where a shared parameter is also bound from piped objects' same-named property: commands that work per piped object.</summary>
+    private static readonly HashSet<(string Command, string Parameter)> ByPropertyName =
+    [
+        ("Get-MaasBootSnapshot", "Path"), ("Restore-MaasBootResource", "Path"), ("Get-MaasStream", "Source"),
+    ];
 
     private readonly PowerShellSession _session = new();
 
@@ -51,32 +62,71 @@ public sealed partial class SharedParameterTests : IDisposable
         if (list.OfType<ValidateNotNullOrEmptyAttribute>().Any()) parts.Add("not null or empty");
         if (list.OfType<ValidateNotNullAttribute>().Any()) parts.Add("not null");
         if (list.OfType<CredentialAttribute>().Any()) parts.Add("credential");
-        parts.AddRange(aliases.Order(StringComparer.OrdinalIgnoreCase).Select(a => "alias " + a));
+        parts.AddRange(aliases.Concat(list.OfType<AliasAttribute>().SelectMany(a => a.AliasNames)).Distinct(StringComparer.OrdinalIgnoreCase)
+            .Order(StringComparer.OrdinalIgnoreCase).Select(a => "alias " + a));
+        // How it binds and what it says when PowerShell prompts for it (!?): the same in every parameter set.
+        foreach (var binding in list.OfType<ParameterAttribute>().Select(p => $"mandatory {p.Mandatory}; pipeline {p.ValueFromPipeline}; help '{p.HelpMessage}'").Distinct())
+            parts.Add(binding);
         return string.Join("; ", parts);
     }
 
     private static string Signature(ParameterMetadata p) => Signature(p.ParameterType, p.Attributes, p.Aliases);
 
+    private static string Signature(SharedParameter definition) => Signature(definition.Type,
+        definition.Attributes.Append(new ParameterAttribute { Mandatory = definition.Mandatory, ValueFromPipeline = definition.FromPipeline, HelpMessage = definition.HelpMessage }), []);
+
     [Fact]
     public void Every_cmdlet_that_has_a_shared_parameter_has_it_from_its_one_definition()
     {
-        var shared = Parameters().Where(u => SharedParameters.All.ContainsKey(u.Parameter.Name)).ToList();
+        var shared = Parameters().Where(u => SharedParameters.All.ContainsKey(u.Parameter.Name) && !OwnOnPurpose.ContainsKey((u.Command, u.Parameter.Name))).ToList();
         Assert.NotEmpty(shared);
         foreach (var use in shared)
         {
             var definition = SharedParameters.All[use.Parameter.Name];
             Assert.True(use.Parameter.IsDynamic, $"{use.Command} -{use.Parameter.Name} is declared on the cmdlet instead of taken from SharedParameters");
-            Assert.Equal(Signature(definition.Type, definition.Attributes, []), Signature(use.Parameter));
+            Assert.Equal(Signature(definition), Signature(use.Parameter));
+            var byPropertyName = use.Parameter.ParameterSets.Values.Select(s => s.ValueFromPipelineByPropertyName).Distinct().Single();
+            Assert.True(byPropertyName == ByPropertyName.Contains((use.Command, use.Parameter.Name)),
+                $"{use.Command} -{use.Parameter.Name}: bound by property name {byPropertyName}, not as listed in ByPropertyName");
         }
+        foreach (var (command, name) in OwnOnPurpose.Keys)
+            Assert.Contains(Parameters(), u => u.Command == command && u.Parameter.Name == name && !u.Parameter.IsDynamic);
         // Each shared parameter is shared indeed: on two cmdlets at least, or one home would be no point.
         foreach (var definition in SharedParameters.All.Values.Where(d => d.Name is not ("KeepVersions" or "Kflavor" or "Label")))
             Assert.True(shared.Count(u => u.Parameter.Name == definition.Name) >= 2, $"-{definition.Name} is on fewer than two cmdlets");
     }
 
     [Fact]
+    public void No_parameter_is_declared_on_several_cmdlets_each_its_own_copy()
+    {
+        // Declared on the cmdlet class itself (not a shared base, not SharedParameters).
+        var own = typeof(SharedParameters).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && t.GetCustomAttributes(typeof(CmdletAttribute), false).Length > 0)
+            .SelectMany(t => t.GetProperties()
+                .Where(p => p.DeclaringType == t && p.GetCustomAttributes(typeof(ParameterAttribute), true).Length > 0)
+                .Select(p => (Command: CommandName(t), Parameter: p.Name)))
+            .ToList();
+        Assert.NotEmpty(own);
+        var repeated = own.GroupBy(o => o.Parameter, StringComparer.OrdinalIgnoreCase)
+            .Where(g => g.Count() > 1 && !DifferentOnPurpose.ContainsKey(g.Key))
+            .Select(g => $"-{g.Key} is declared on {string.Join(", ", g.Select(o => o.Command))}: give it one home in SharedParameters")
+            .ToList();
+        Assert.True(repeated.Count == 0, string.Join("\n", repeated));
+        // A shared parameter's name is not declared again on a cmdlet, unless it means something else there on purpose.
+        Assert.Equal(OwnOnPurpose.Keys.Order(), own.Where(o => SharedParameters.All.ContainsKey(o.Parameter)).Order());
+    }
+
+    private static string CommandName(Type cmdlet)
+    {
+        var attribute = (CmdletAttribute)cmdlet.GetCustomAttributes(typeof(CmdletAttribute), false)[0];
+        return $"{attribute.VerbName}-{attribute.NounName}";
+    }
+
+    [Fact]
     public void A_parameter_name_several_cmdlets_use_means_the_same_on_each_unless_listed_as_different()
     {
         var problems = Parameters()
+            .Where(u => !OwnOnPurpose.ContainsKey((u.Command, u.Parameter.Name)))
             .GroupBy(u => u.Parameter.Name, StringComparer.OrdinalIgnoreCase)
             .Where(g => g.Count() > 1 && !DifferentOnPurpose.ContainsKey(g.Key))
             .Where(g => g.Select(u => Signature(u.Parameter)).Distinct().Count() > 1)
@@ -101,7 +151,8 @@ public sealed partial class SharedParameterTests : IDisposable
                 IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
                 var other => other.ToString()!,
             };
-            Assert.True(documented == expected || documented.StartsWith(expected + " (", StringComparison.Ordinal),
+            // No default in the definition: the command works one out (-Source: its stream; -CachePath: the per-user cache), which its page names.
+            Assert.True(documented == expected || documented.StartsWith(expected + " (", StringComparison.Ordinal) || definition.Default is null,
                 $"{use.Command}.md documents -{definition.Name} with default '{documented}'; its one definition has {expected}");
             Assert.Equal(definition.Attributes.OfType<SupportsWildcardsAttribute>().Any().ToString(), YamlField(entry, "Accept wildcard characters"));
         }

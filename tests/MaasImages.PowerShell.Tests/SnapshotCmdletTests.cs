@@ -49,6 +49,19 @@ public sealed class SnapshotCmdletTests() : ServedSampleTests("maasimages-snapsh
     }
 
     [Fact]
+    public void Listing_a_folder_that_does_not_exist_ends_with_FolderNotFound_and_creates_nothing()
+    {
+        var absent = Path.Combine(Destination, "no-such-folder");
+        var result = Session.Run("try { Get-MaasBootSnapshot -LiteralPath $absent } catch { $_.FullyQualifiedErrorId; $_.TargetObject; $_.Exception.Message }",
+            new Dictionary<string, object?>(Vars) { ["absent"] = absent });
+        var output = result.Output.Select(o => o.ToString()).ToList();
+        Assert.StartsWith("FolderNotFound", output[0], StringComparison.Ordinal);
+        Assert.Equal(absent, output[1]);
+        Assert.Contains("boot-resources folder", output[2], StringComparison.Ordinal);
+        Assert.False(Directory.Exists(absent));
+    }
+
+    [Fact]
     public void Previous_is_the_default_and_WhatIf_changes_nothing()
     {
         SaveTwoVersions();

@@ -23,6 +23,17 @@ public static class BootSnapshots
         return RackSnapshots.Snapshots(root).Select(name => Describe(root, name, name == current)).ToList();
     }
 
+    /// <summary>
+    /// Every snapshot of a folder that must exist (Get-MaasBootSnapshot): a path that names no folder
+    /// is a mistake to report (FolderNotFound), not a tree with no snapshots.
+    /// </summary>
+    public static IReadOnlyList<MaasBootSnapshot> ListExisting(string root)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        if (!Directory.Exists(root)) throw new FolderNotFoundException(root, "a boot-resources folder (the one holding current and snapshot-*)");
+        return List(root);
+    }
+
     private static MaasBootSnapshot Describe(string root, string name, bool isCurrent)
     {
         var folder = Path.Combine(root, name);

@@ -24,16 +24,13 @@ public sealed class CompareMaasBootResourceCommand : AsyncPSCmdlet
     [ValidateNotNull]
     public MaasImageVersion[]? InputObject { get; set; }
 
-    /// <summary>A boot-resources folder (or a snapshot, or current) or a mirror root. Wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
+    /// <summary>A boot-resources folder (or a snapshot, or current) or a mirror root.</summary>
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses =>
+        [SharedParameters.Path.In(PathSet).At(0), SharedParameters.LiteralPath.In(LiteralPathSet)];
 
-    /// <summary>The folder, taken literally.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string? LiteralPath { get; set; }
+    public string? Path => Shared.Get<string?>(SharedParameters.Path);
+
+    public string? LiteralPath => Shared.Get<string?>(SharedParameters.LiteralPath);
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {

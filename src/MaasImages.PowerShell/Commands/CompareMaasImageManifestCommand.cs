@@ -34,10 +34,9 @@ public sealed class CompareMaasImageManifestCommand : AsyncPSCmdlet
     [Parameter]
     public MaasPackageChangeType[]? Change { get; set; }
 
-    /// <summary>Where fetched manifests are kept (default: the per-user cache, ~/.cache/MaasImages/manifests).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? CachePath { get; set; }
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.CachePath];
+
+    public string? CachePath => Shared.Get<string?>(SharedParameters.CachePath);
 
     protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
     {
@@ -45,7 +44,7 @@ public sealed class CompareMaasImageManifestCommand : AsyncPSCmdlet
         // Paths resolve on the pipeline thread, before the first await.
         var resolved = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var path in ReferenceObject!.Concat(DifferenceObject!).Select(v => v is PSObject w ? w.BaseObject : v).OfType<string>())
-            resolved[path] = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            resolved[path] = DestinationPaths.Literal(this, path);
 
         var reference = await inputs.FromAnyAsync(ReferenceObject!, nameof(ReferenceObject), p => resolved[p], cancellationToken).ConfigureAwait(false);
         var difference = await inputs.FromAnyAsync(DifferenceObject!, nameof(DifferenceObject), p => resolved[p], cancellationToken).ConfigureAwait(false);

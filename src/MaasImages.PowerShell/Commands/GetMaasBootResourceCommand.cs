@@ -16,22 +16,20 @@ public sealed class GetMaasBootResourceCommand : AsyncPSCmdlet
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
 
-    /// <summary>A boot-resources folder (or a snapshot, or current) or a mirror root. Wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
-
-    /// <summary>The folder, taken literally.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string? LiteralPath { get; set; }
-
     /// <summary>Image or Bootloader; both when absent.</summary>
     [Parameter]
     public MaasBootResourceType Type { get; set; }
 
-    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.Os, SharedParameters.Release.At(1), SharedParameters.Arch, SharedParameters.Subarch];
+    /// <summary>-Path / -LiteralPath: a boot-resources folder (or a snapshot, or current) or a mirror root.</summary>
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses =>
+    [
+        SharedParameters.Path.In(PathSet).At(0), SharedParameters.LiteralPath.In(LiteralPathSet),
+        SharedParameters.Os, SharedParameters.Release.At(1), SharedParameters.Arch, SharedParameters.Subarch,
+    ];
+
+    public string? Path => Shared.Get<string?>(SharedParameters.Path);
+
+    public string? LiteralPath => Shared.Get<string?>(SharedParameters.LiteralPath);
 
     public string[]? Os => Shared.Get<string[]?>(SharedParameters.Os);
 

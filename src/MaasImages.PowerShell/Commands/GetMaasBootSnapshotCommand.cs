@@ -9,20 +9,20 @@ namespace MaasImages.PowerShell.Commands;
 /// Lists the snapshots of a rack boot-resources folder, newest first, from disk only: what
 /// Restore-MaasBootResource can switch current back to (pipe them into it).
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "MaasBootSnapshot", DefaultParameterSetName = "Path")]
+[Cmdlet(VerbsCommon.Get, "MaasBootSnapshot", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(MaasBootSnapshot))]
 public sealed class GetMaasBootSnapshotCommand : AsyncPSCmdlet
 {
-    /// <summary>The boot-resources folder (the one holding current and snapshot-*). Wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
 
-    /// <summary>The boot-resources folder, taken literally (no wildcards).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string? LiteralPath { get; set; }
+    /// <summary>The boot-resources folder (the one holding current and snapshot-*); -Path also from piped objects' Path.</summary>
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses =>
+        [SharedParameters.Path.In(PathSet).At(0).ByPropertyName(), SharedParameters.LiteralPath.In(LiteralPathSet)];
+
+    public string? Path => Shared.Get<string?>(SharedParameters.Path);
+
+    public string? LiteralPath => Shared.Get<string?>(SharedParameters.LiteralPath);
 
     /// <summary>Only snapshots whose name matches (wildcards).</summary>
     [Parameter]
@@ -38,13 +38,9 @@ public sealed class GetMaasBootSnapshotCommand : AsyncPSCmdlet
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         var root = DestinationPaths.Resolve(this, Path, LiteralPath);
-        if (!Directory.Exists(root))
-        {
-            ThrowTerminatingError(ErrorRecords.Create("FolderNotFound", ErrorCategory.ObjectNotFound,
-                $"'{root}' does not exist. Pass a boot-resources folder (the one holding current and snapshot-*).", root));
-        }
         var patterns = (Name ?? []).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
-        foreach (var snapshot in BootSnapshots.List(root))
+        // A folder that does not exist ends the command (FolderNotFound): the engine checks it.
+        foreach (var snapshot in BootSnapshots.ListExisting(root))
         {
             if (Current.IsPresent && !snapshot.IsCurrent) continue;
             if (patterns.Count > 0 && !patterns.Any(p => p.IsMatch(snapshot.Name))) continue;

@@ -45,10 +45,9 @@ public sealed class GetMaasImageManifestCommand : AsyncPSCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
 
-    /// <summary>Where fetched manifests are kept (default: the per-user cache, ~/.cache/MaasImages/manifests).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? CachePath { get; set; }
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.CachePath];
+
+    public string? CachePath => Shared.Get<string?>(SharedParameters.CachePath);
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
@@ -74,7 +73,7 @@ public sealed class GetMaasImageManifestCommand : AsyncPSCmdlet
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         // Paths resolve here, on the pipeline thread, before the first await.
-        var paths = (LiteralPath ?? []).Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)).ToList();
+        var paths = (LiteralPath ?? []).Select(p => DestinationPaths.Literal(this, p)).ToList();
         foreach (var image in Image ?? [])
             await EmitPackagesAsync(() => _inputs!.FromImageAsync(image, cancellationToken)).ConfigureAwait(false);
         foreach (var resource in BootResource ?? [])

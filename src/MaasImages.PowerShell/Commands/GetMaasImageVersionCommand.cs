@@ -17,17 +17,16 @@ public sealed class GetMaasImageVersionCommand : StreamReadingCmdlet
 
     private ImageQuery? _query;
 
-    /// <summary>Streams from Get-MaasStream.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = StreamSet)]
-    [Alias("InputObject")]
-    public MaasStream[]? Stream { get; set; }
+    /// <summary>-Stream: streams from Get-MaasStream; -Source: default the stable stream of images.maas.io.</summary>
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses =>
+    [
+        SharedParameters.Stream.In(StreamSet), SharedParameters.Source.In(SourceSet),
+        SharedParameters.Os, SharedParameters.Release.At(0), SharedParameters.Arch, SharedParameters.Subarch, SharedParameters.Kflavor, SharedParameters.Label,
+    ];
 
-    /// <summary>A stream root or index (URL or folder); default: the stable stream of images.maas.io.</summary>
-    [Parameter(ParameterSetName = SourceSet)]
-    [ValidateNotNullOrEmpty]
-    public string? Source { get; set; }
+    public MaasStream[]? Stream => Shared.Get<MaasStream[]?>(SharedParameters.Stream);
 
-    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.Os, SharedParameters.Release.At(0), SharedParameters.Arch, SharedParameters.Subarch, SharedParameters.Kflavor, SharedParameters.Label];
+    public string? Source => Shared.Get<string?>(SharedParameters.Source);
 
     public string[]? Os => Shared.Get<string[]?>(SharedParameters.Os);
 

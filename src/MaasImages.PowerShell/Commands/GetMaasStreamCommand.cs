@@ -17,10 +17,10 @@ public sealed class GetMaasStreamCommand : StreamReadingCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
 
-    /// <summary>A stream root or index document: http(s):// or file:// URL, or a folder.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    public string? Source { get; set; }
+    /// <summary>-Source, also from piped objects' Source.</summary>
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.Source.ByPropertyName()];
+
+    public string? Source => Shared.Get<string?>(SharedParameters.Source);
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {

@@ -33,18 +33,6 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
 
     private protected override RunSummary? Summary => _summary;
 
-    /// <summary>Streams from Get-MaasStream.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = StreamPathSet)]
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = StreamLiteralPathSet)]
-    [Alias("InputObject")]
-    public MaasStream[]? Stream { get; set; }
-
-    /// <summary>A stream root or index (URL or folder); default: images.maas.io.</summary>
-    [Parameter(ParameterSetName = SourcePathSet)]
-    [Parameter(ParameterSetName = SourceLiteralPathSet)]
-    [ValidateNotNullOrEmpty]
-    public string? Source { get; set; }
-
     /// <summary>A stream name (stable, candidate); with -Source, a stream under that mirror base.</summary>
     [Parameter(ParameterSetName = SourcePathSet)]
     [Parameter(ParameterSetName = SourceLiteralPathSet)]
@@ -52,26 +40,20 @@ public sealed class InstallMaasBootloaderCommand : StreamReadingCmdlet
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 
-    /// <summary>The destination: boot-resources (Rack) or the mirror root (Mirror). Wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SourcePathSet)]
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = StreamPathSet)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
-
-    /// <summary>The destination, taken literally (no wildcards).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = SourceLiteralPathSet)]
-    [Parameter(Mandatory = true, ParameterSetName = StreamLiteralPathSet)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string? LiteralPath { get; set; }
-
+    /// <summary>-Path / -LiteralPath: boot-resources (Rack) or the mirror root (Mirror); -Source default: images.maas.io.</summary>
     protected override IEnumerable<SharedParameterUse> SharedParameterUses =>
     [
+        SharedParameters.Stream.In(StreamPathSet, StreamLiteralPathSet), SharedParameters.Source.In(SourcePathSet, SourceLiteralPathSet),
+        SharedParameters.Path.In(SourcePathSet, StreamPathSet).At(0), SharedParameters.LiteralPath.In(SourceLiteralPathSet, StreamLiteralPathSet),
         SharedParameters.MaximumRetryCount, SharedParameters.RetryIntervalSec, SharedParameters.StallTimeoutSec, SharedParameters.LockTimeoutSec,
         SharedParameters.Proxy, SharedParameters.ProxyCredential, SharedParameters.Arch, SharedParameters.Layout, SharedParameters.ThrottleLimit,
         SharedParameters.Force, SharedParameters.KeepSnapshots, SharedParameters.Prune, SharedParameters.PassThru,
     ];
 
+    public MaasStream[]? Stream => Shared.Get<MaasStream[]?>(SharedParameters.Stream);
+    public string? Source => Shared.Get<string?>(SharedParameters.Source);
+    public string? Path => Shared.Get<string?>(SharedParameters.Path);
+    public string? LiteralPath => Shared.Get<string?>(SharedParameters.LiteralPath);
     public int MaximumRetryCount => Shared.Get<int>(SharedParameters.MaximumRetryCount);
     public int RetryIntervalSec => Shared.Get<int>(SharedParameters.RetryIntervalSec);
     public int StallTimeoutSec => Shared.Get<int>(SharedParameters.StallTimeoutSec);

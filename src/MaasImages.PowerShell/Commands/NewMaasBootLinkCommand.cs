@@ -9,27 +9,25 @@ namespace MaasImages.PowerShell.Commands;
 /// Makes the root-level links of a TFTP root (pxelinux.0, bootx64.efi, syslinux/…) in a snapshot
 /// or <c>current</c>, as MAAS does: relative, each replaced atomically, Unchanged on a re-run.
 /// </summary>
-[Cmdlet(VerbsCommon.New, "MaasBootLink", SupportsShouldProcess = true, DefaultParameterSetName = "Path")]
+[Cmdlet(VerbsCommon.New, "MaasBootLink", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [Alias("New-MaasBootLinks")]
 [OutputType(typeof(MaasBootLink))]
 public sealed class NewMaasBootLinkCommand : AsyncPSCmdlet
 {
-    /// <summary>The snapshot or <c>current</c> folder (a boot-resources folder means its current). Wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path")]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
-
-    /// <summary>The snapshot or <c>current</c> folder, taken literally (no wildcards).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string? LiteralPath { get; set; }
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
 
     private string? _folder;
 
     protected override string? IoFailureTarget => _folder;
 
-    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.LockTimeoutSec, SharedParameters.Force];
+    /// <summary>-Path / -LiteralPath: the snapshot or <c>current</c> folder (a boot-resources folder means its current).</summary>
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses =>
+        [SharedParameters.Path.In(PathSet).At(0), SharedParameters.LiteralPath.In(LiteralPathSet), SharedParameters.LockTimeoutSec, SharedParameters.Force];
+
+    public string? Path => Shared.Get<string?>(SharedParameters.Path);
+
+    public string? LiteralPath => Shared.Get<string?>(SharedParameters.LiteralPath);
 
     public int LockTimeoutSec => Shared.Get<int>(SharedParameters.LockTimeoutSec);
 

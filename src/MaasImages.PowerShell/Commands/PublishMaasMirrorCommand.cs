@@ -17,17 +17,6 @@ public sealed class PublishMaasMirrorCommand : AsyncPSCmdlet
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
 
-    /// <summary>The mirror root (the folder holding streams/). Wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
-
-    /// <summary>The mirror root, taken literally.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string? LiteralPath { get; set; }
-
     /// <summary>https://&lt;account&gt;.blob.core.windows.net/&lt;container&gt;[/&lt;prefix&gt;], optionally with a SAS.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNull]
@@ -46,7 +35,16 @@ public sealed class PublishMaasMirrorCommand : AsyncPSCmdlet
     [ValidateSet("None", "Blob")]
     public string PublicAccess { get; set; } = "None";
 
-    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.Prune, SharedParameters.ThrottleLimit, SharedParameters.LockTimeoutSec, SharedParameters.PassThru];
+    /// <summary>-Path / -LiteralPath: the mirror root (the folder holding streams/).</summary>
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses =>
+    [
+        SharedParameters.Path.In(PathSet).At(0), SharedParameters.LiteralPath.In(LiteralPathSet),
+        SharedParameters.Prune, SharedParameters.ThrottleLimit, SharedParameters.LockTimeoutSec, SharedParameters.PassThru,
+    ];
+
+    public string? Path => Shared.Get<string?>(SharedParameters.Path);
+
+    public string? LiteralPath => Shared.Get<string?>(SharedParameters.LiteralPath);
 
     public SwitchParameter Prune => Shared.Get<SwitchParameter>(SharedParameters.Prune);
 

@@ -26,18 +26,12 @@ public sealed class RemoveMaasBootResourceCommand : AsyncPSCmdlet
     [ValidateNotNull]
     public MaasBootResource[]? InputObject { get; set; }
 
-    /// <summary>A rack boot-resources folder or a mirror root. Wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
+    /// <summary>-Path / -LiteralPath: a rack boot-resources folder or a mirror root.</summary>
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.Path.In(PathSet).At(0), SharedParameters.LiteralPath.In(LiteralPathSet), SharedParameters.Os.In(PathSet, LiteralPathSet), SharedParameters.Release.In(PathSet, LiteralPathSet), SharedParameters.Arch.In(PathSet, LiteralPathSet), SharedParameters.Subarch.In(PathSet, LiteralPathSet), SharedParameters.KeepSnapshots, SharedParameters.LockTimeoutSec, SharedParameters.PassThru];
 
-    /// <summary>The tree, taken literally (no wildcards).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string? LiteralPath { get; set; }
+    public string? Path => Shared.Get<string?>(SharedParameters.Path);
 
-    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.Os.In(PathSet, LiteralPathSet), SharedParameters.Release.In(PathSet, LiteralPathSet), SharedParameters.Arch.In(PathSet, LiteralPathSet), SharedParameters.Subarch.In(PathSet, LiteralPathSet), SharedParameters.KeepSnapshots, SharedParameters.LockTimeoutSec, SharedParameters.PassThru];
+    public string? LiteralPath => Shared.Get<string?>(SharedParameters.LiteralPath);
 
     public string[]? Os => Shared.Get<string[]?>(SharedParameters.Os);
 

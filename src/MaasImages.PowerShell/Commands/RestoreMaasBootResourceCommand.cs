@@ -17,11 +17,6 @@ public sealed class RestoreMaasBootResourceCommand : AsyncPSCmdlet
     private const string PreviousSet = "Previous";
     private const string SnapshotSet = "Snapshot";
 
-    /// <summary>The boot-resources folder (the one holding current and snapshot-*). Wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
-
     /// <summary>The snapshot to switch current to, by name (Get-MaasBootSnapshot's Name binds here).</summary>
     [Parameter(Mandatory = true, ParameterSetName = SnapshotSet, ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
@@ -33,7 +28,10 @@ public sealed class RestoreMaasBootResourceCommand : AsyncPSCmdlet
     [Parameter(ParameterSetName = PreviousSet)]
     public SwitchParameter Previous { get; set; }
 
-    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.LockTimeoutSec, SharedParameters.PassThru];
+    /// <summary>-Path: the boot-resources folder (the one holding current and snapshot-*), also from piped snapshots' Path.</summary>
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.Path.At(0).ByPropertyName(), SharedParameters.LockTimeoutSec, SharedParameters.PassThru];
+
+    public string? Path => Shared.Get<string?>(SharedParameters.Path);
 
     public int LockTimeoutSec => Shared.Get<int>(SharedParameters.LockTimeoutSec);
 

@@ -26,24 +26,17 @@ public sealed class SaveMaasImageCommand : AsyncPSCmdlet
     [ValidateNotNull]
     public MaasImageVersion[]? InputObject { get; set; }
 
-    /// <summary>The destination folder (boot-resources for Rack, the mirror root for Mirror). Wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
-
-    /// <summary>The destination folder, taken literally.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string? LiteralPath { get; set; }
-
+    /// <summary>-Path / -LiteralPath: the destination folder (boot-resources for Rack, the mirror root for Mirror).</summary>
     protected override IEnumerable<SharedParameterUse> SharedParameterUses =>
     [
+        SharedParameters.Path.In(PathSet).At(0), SharedParameters.LiteralPath.In(LiteralPathSet),
         SharedParameters.Layout, SharedParameters.ThrottleLimit, SharedParameters.Force, SharedParameters.Prune, SharedParameters.KeepSnapshots,
         SharedParameters.KeepVersions, SharedParameters.PassThru, SharedParameters.MaximumRetryCount, SharedParameters.RetryIntervalSec,
         SharedParameters.StallTimeoutSec, SharedParameters.LockTimeoutSec, SharedParameters.Proxy, SharedParameters.ProxyCredential,
     ];
 
+    public string? Path => Shared.Get<string?>(SharedParameters.Path);
+    public string? LiteralPath => Shared.Get<string?>(SharedParameters.LiteralPath);
     public SaveLayout Layout => Shared.Get<SaveLayout>(SharedParameters.Layout);
     public SwitchParameter Force => Shared.Get<SwitchParameter>(SharedParameters.Force);
     public SwitchParameter Prune => Shared.Get<SwitchParameter>(SharedParameters.Prune);

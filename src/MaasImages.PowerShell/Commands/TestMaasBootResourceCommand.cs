@@ -18,17 +18,6 @@ public sealed class TestMaasBootResourceCommand : AsyncPSCmdlet
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
 
-    /// <summary>A boot-resources folder (or a snapshot, or current) or a mirror root. Wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
-
-    /// <summary>The folder, taken literally.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string? LiteralPath { get; set; }
-
     /// <summary>Fetch corrupt and missing files again (rack: into a new snapshot, current switched atomically).</summary>
     [Parameter]
     public SwitchParameter Repair { get; set; }
@@ -37,33 +26,26 @@ public sealed class TestMaasBootResourceCommand : AsyncPSCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    /// <summary>A stream root (URL or folder) to repair from instead of the source recorded at save time.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Source { get; set; }
+    /// <summary>
+    /// -Path / -LiteralPath: a boot-resources folder (or a snapshot, or current) or a mirror root;
+    /// -Source: a stream to repair from instead of the source recorded at save time.
+    /// </summary>
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses =>
+        [SharedParameters.Path.In(PathSet).At(0), SharedParameters.LiteralPath.In(LiteralPathSet), SharedParameters.Source, SharedParameters.LockTimeoutSec];
 
-    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.LockTimeoutSec];
+    public string? Path => Shared.Get<string?>(SharedParameters.Path);
+
+    public string? LiteralPath => Shared.Get<string?>(SharedParameters.LiteralPath);
+
+    public string? Source => Shared.Get<string?>(SharedParameters.Source);
 
     public int LockTimeoutSec => Shared.Get<int>(SharedParameters.LockTimeoutSec);
 
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         var folder = DestinationPaths.Resolve(this, Path, LiteralPath);
-        // A folder -Source names is resolved here, where the current location is known.
-        if (Source is not null)
-        {
-            try
-            {
-                StreamSource.RejectHostWithoutScheme(Source);
-            }
-            catch (MaasImagesException error)
-            {
-                ThrowTerminatingError(ErrorRecords.From(error));
-            }
-        }
-        var source = Source is not null && !Uri.TryCreate(Source, UriKind.Absolute, out _)
-            ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Source)
-            : Source;
+        // A folder -Source names is resolved here, where the current location is known; a bad one ends the command.
+        var source = SourceArguments.Resolve(this, Source);
         return TestAsync(folder, source, cancellationToken);
     }
 

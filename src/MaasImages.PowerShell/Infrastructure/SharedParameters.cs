@@ -14,13 +14,16 @@ public sealed class SharedParameter
 {
     private readonly Func<IEnumerable<Attribute>> _attributes;
 
-    internal SharedParameter(string name, Type type, object? defaultValue, string helpMessage, Func<IEnumerable<Attribute>> attributes)
+    internal SharedParameter(string name, Type type, object? defaultValue, string helpMessage, Func<IEnumerable<Attribute>> attributes,
+        bool mandatory = false, bool fromPipeline = false)
     {
         Name = name;
         Type = type;
         Default = defaultValue;
         HelpMessage = helpMessage;
         _attributes = attributes;
+        Mandatory = mandatory;
+        FromPipeline = fromPipeline;
     }
 
     public string Name { get; }
@@ -28,25 +31,36 @@ public sealed class SharedParameter
     /// <summary>The value when the parameter is not given.</summary>
     public object? Default { get; }
     public string HelpMessage { get; }
+    /// <summary>Whether the command cannot run without it (in the parameter sets that take it).</summary>
+    public bool Mandatory { get; }
+    /// <summary>Whether it takes the objects piped in (ValueFromPipeline).</summary>
+    public bool FromPipeline { get; }
 
     /// <summary>The validation, completion and transformation attributes (fresh instances each time).</summary>
     public IEnumerable<Attribute> Attributes => _attributes();
 
     /// <summary>Taken in these parameter sets only (default: all).</summary>
-    public SharedParameterUse In(params string[] parameterSets) => new(this, parameterSets, null);
+    public SharedParameterUse In(params string[] parameterSets) => new SharedParameterUse(this).In(parameterSets);
 
     /// <summary>Taken at this position (default: named only).</summary>
-    public SharedParameterUse At(int position) => new(this, [], position);
+    public SharedParameterUse At(int position) => new SharedParameterUse(this).At(position);
 
-    public static implicit operator SharedParameterUse(SharedParameter parameter) => new(parameter, [], null);
+    /// <summary>Also bound from the same-named property of piped objects (where the command works per piped object).</summary>
+    public SharedParameterUse ByPropertyName() => new SharedParameterUse(this).ByPropertyName();
 
-    internal RuntimeDefinedParameter Create(IReadOnlyList<string> parameterSets, int? position)
+    public static implicit operator SharedParameterUse(SharedParameter parameter) => new(parameter);
+
+    internal RuntimeDefinedParameter Create(SharedParameterUse use)
     {
         var attributes = new Collection<Attribute>();
-        foreach (var set in parameterSets.Count == 0 ? [ParameterAttribute.AllParameterSets] : parameterSets)
+        foreach (var set in use.ParameterSets.Count == 0 ? [ParameterAttribute.AllParameterSets] : use.ParameterSets)
         {
-            var parameter = new ParameterAttribute { ParameterSetName = set, HelpMessage = HelpMessage };
-            if (position is { } at) parameter.Position = at;
+            var parameter = new ParameterAttribute
+            {
+                ParameterSetName = set, HelpMessage = HelpMessage, Mandatory = Mandatory, ValueFromPipeline = FromPipeline,
+                ValueFromPipelineByPropertyName = use.FromPipelineByPropertyName,
+            };
+            if (use.Position is { } at) parameter.Position = at;
             attributes.Add(parameter);
         }
         foreach (var attribute in Attributes) attributes.Add(attribute);
@@ -54,14 +68,30 @@ public sealed class SharedParameter
     }
 }
 
-/// <summary>How one cmdlet takes a shared parameter: in which parameter sets, at which position.</summary>
-public sealed record SharedParameterUse(SharedParameter Parameter, IReadOnlyList<string> ParameterSets, int? Position);
+/// <summary>How one cmdlet takes a shared parameter: in which parameter sets, at which position, whether by property name from the pipeline.</summary>
+public sealed record SharedParameterUse(SharedParameter Parameter)
+{
+    public IReadOnlyList<string> ParameterSets { get; private init; } = [];
+    public int? Position { get; private init; }
+    public bool FromPipelineByPropertyName { get; private init; }
+
+    /// <summary>Taken in these parameter sets only (default: all).</summary>
+    public SharedParameterUse In(params string[] parameterSets) => this with { ParameterSets = parameterSets };
+
+    /// <summary>Taken at this position (default: named only).</summary>
+    public SharedParameterUse At(int position) => this with { Position = position };
+
+    /// <summary>Also bound from the same-named property of piped objects.</summary>
+    public SharedParameterUse ByPropertyName() => this with { FromPipelineByPropertyName = true };
+}
 
 /// <summary>
-/// The one home of the parameters several cmdlets share: the transfer and writer parameters
-/// (-ThrottleLimit, retries, stall and lock timeouts, proxy, -Force, -PassThru, -Prune, -Layout,
-/// retention) and the image filters (-Os, -Release, -Arch, -Subarch, -Kflavor, -Label). A test
-/// checks every cmdlet that has one of these names has it from here.
+/// The one home of the parameters several cmdlets share: the folder a command works on (-Path,
+/// -LiteralPath), where metadata comes from (-Source, -Stream), the manifest cache (-CachePath),
+/// the transfer and writer parameters (-ThrottleLimit, retries, stall and lock timeouts, proxy,
+/// -Force, -PassThru, -Prune, -Layout, retention) and the image filters (-Os, -Release, -Arch,
+/// -Subarch, -Kflavor, -Label). A test checks every cmdlet that has one of these names has it from
+/// here, and that no other parameter is declared on several cmdlets.
 /// </summary>
 public static class SharedParameters
 {
@@ -70,6 +100,23 @@ public static class SharedParameters
     public const int DefaultRetryIntervalSec = 1;
     public const int DefaultStallTimeoutSec = 60;
     public const int DefaultLockTimeoutSec = 60;
+
+    public static readonly SharedParameter Path = new("Path", typeof(string), null,
+        "The folder to work on. Wildcards allowed; they must match exactly one folder.",
+        () => [new SupportsWildcardsAttribute(), new ValidateNotNullOrEmptyAttribute()], mandatory: true);
+
+    public static readonly SharedParameter LiteralPath = new("LiteralPath", typeof(string), null,
+        "The folder to work on, taken literally (no wildcards).",
+        () => [new AliasAttribute("PSPath", "LP"), new ValidateNotNullOrEmptyAttribute()], mandatory: true);
+
+    public static readonly SharedParameter Source = new("Source", typeof(string), null,
+        "A stream root or index document: an http(s):// or file:// URL, or a folder.", () => [new ValidateNotNullOrEmptyAttribute()]);
+
+    public static readonly SharedParameter Stream = new("Stream", typeof(Engine.Streams.MaasStream[]), null,
+        "Streams from Get-MaasStream.", () => [new AliasAttribute("InputObject")], mandatory: true, fromPipeline: true);
+
+    public static readonly SharedParameter CachePath = new("CachePath", typeof(string), null,
+        "Where fetched manifests are kept (default: the per-user cache, ~/.cache/MaasImages/manifests).", () => [new ValidateNotNullOrEmptyAttribute()]);
 
     public static readonly SharedParameter ThrottleLimit = new("ThrottleLimit", typeof(int), DefaultThrottleLimit,
         "How many files are transferred at once.", () => [new ValidateRangeAttribute(1, 64)]);
@@ -143,7 +190,7 @@ public sealed class SharedParameterValues
         foreach (var use in uses)
         {
             _taken.Add(use.Parameter.Name, use.Parameter);
-            Dictionary.Add(use.Parameter.Name, use.Parameter.Create(use.ParameterSets, use.Position));
+            Dictionary.Add(use.Parameter.Name, use.Parameter.Create(use));
         }
     }
 

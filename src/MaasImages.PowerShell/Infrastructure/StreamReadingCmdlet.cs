@@ -34,14 +34,7 @@ public abstract class StreamReadingCmdlet : AsyncPSCmdlet
     }
 
     /// <summary>Turns a -Source value into something the engine reads: URLs as given, paths made absolute.</summary>
-    protected string? ResolveSourceArgument(string? source)
-    {
-        if (string.IsNullOrWhiteSpace(source)) return null;
-        StreamSource.RejectHostWithoutScheme(source); // before PowerShell reads '127.0.0.1:' as a drive
-        if (Uri.TryCreate(source, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "file" && !Path.IsPathRooted(source))
-            return source;
-        return SessionState.Path.GetUnresolvedProviderPathFromPSPath(source);
-    }
+    protected string? ResolveSourceArgument(string? source) => SourceArguments.Resolve(this, source);
 
     protected async Task<MaasStream> OpenStreamAsync(StreamSource source, CancellationToken cancellationToken)
     {

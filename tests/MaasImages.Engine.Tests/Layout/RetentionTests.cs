@@ -124,6 +124,17 @@ public sealed class RetentionTests : ServedSampleTest
         Assert.NotNull(imagesOnly.Created);
         Assert.Equal(Root, imagesOnly.Path);
         Assert.Empty(BootSnapshots.List(Path.Combine(Root, "absent")));
+        Assert.Equal(listed.Select(s => s.Name), BootSnapshots.ListExisting(Root).Select(s => s.Name));
+    }
+
+    [Fact]
+    public void Listing_a_folder_that_must_exist_names_the_missing_folder()
+    {
+        var absent = Path.Combine(Root, "absent");
+        var error = Assert.Throws<FolderNotFoundException>(() => BootSnapshots.ListExisting(absent));
+        Assert.Equal("FolderNotFound", error.ErrorId);
+        Assert.Contains(absent, error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(absent));
     }
 
     [Fact]
