@@ -116,6 +116,33 @@ public sealed partial class SharedParameterTests : IDisposable
         Assert.Equal(OwnOnPurpose.Keys.Order(), own.Where(o => SharedParameters.All.ContainsKey(o.Parameter)).Order());
     }
 
+    [Fact]
+    public void No_static_parameter_leaves_the_parameter_set_to_the_dynamic_ones()
+    {
+        // A static parameter limited to several sets, not the default one, makes PowerShell choose
+        // among them before it binds the dynamic parameters that tell them apart: AmbiguousParameterSet.
+        var problems = new List<string>();
+        foreach (var cmdlet in typeof(SharedParameters).Assembly.GetTypes().Where(t => !t.IsAbstract && t.GetCustomAttributes(typeof(CmdletAttribute), false).Length > 0))
+        {
+            var defaultSet = ((CmdletAttribute)cmdlet.GetCustomAttributes(typeof(CmdletAttribute), false)[0]).DefaultParameterSetName;
+            foreach (var property in cmdlet.GetProperties())
+            {
+                var sets = property.GetCustomAttributes(typeof(ParameterAttribute), true).Cast<ParameterAttribute>().Select(p => p.ParameterSetName).ToList();
+                if (sets.Count > 1 && !sets.Contains(ParameterAttribute.AllParameterSets) && !sets.Contains(defaultSet))
+                    problems.Add($"{CommandName(cmdlet)} -{property.Name}: sets {string.Join(", ", sets)}, not the default {defaultSet}");
+            }
+        }
+        Assert.True(problems.Count == 0, "Make these dynamic (a SharedParameter used with .In(...)):\n" + string.Join("\n", problems));
+
+        // The case that needs it: -Type with -Path or -LiteralPath (static, it was AmbiguousParameterSet).
+        foreach (var folder in new[] { "-Path", "-LiteralPath" })
+        {
+            var result = _session.Run($"try {{ Remove-MaasBootResource {folder} $dest -Type Bootloader -WhatIf }} catch {{ $_.FullyQualifiedErrorId }}",
+                new Dictionary<string, object?> { ["dest"] = Path.Combine(Path.GetTempPath(), "maasimages-no-such-tree") });
+            Assert.StartsWith("NotABootResourceTree,", Assert.Single(result.Output).ToString(), StringComparison.Ordinal);
+        }
+    }
+
     private static string CommandName(Type cmdlet)
     {
         var attribute = (CmdletAttribute)cmdlet.GetCustomAttributes(typeof(CmdletAttribute), false)[0];

@@ -26,8 +26,16 @@ public sealed class RemoveMaasBootResourceCommand : AsyncPSCmdlet
     [ValidateNotNull]
     public MaasBootResource[]? InputObject { get; set; }
 
+    /// <summary>
+    /// -Type of this command only, dynamic nonetheless: a static parameter limited to parameter sets
+    /// that only dynamic parameters (-Path, -LiteralPath) tell apart leaves PowerShell unable to
+    /// choose a set (AmbiguousParameterSet) before it asks for the dynamic ones.
+    /// </summary>
+    private static readonly SharedParameter TypeFilter = new("Type", typeof(MaasBootResourceType), null,
+        "Only images or only bootloaders (default: both).", () => []);
+
     /// <summary>-Path / -LiteralPath: a rack boot-resources folder or a mirror root.</summary>
-    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.Path.In(PathSet).At(0), SharedParameters.LiteralPath.In(LiteralPathSet), SharedParameters.Os.In(PathSet, LiteralPathSet), SharedParameters.Release.In(PathSet, LiteralPathSet), SharedParameters.Arch.In(PathSet, LiteralPathSet), SharedParameters.Subarch.In(PathSet, LiteralPathSet), SharedParameters.KeepSnapshots, SharedParameters.LockTimeoutSec, SharedParameters.PassThru];
+    protected override IEnumerable<SharedParameterUse> SharedParameterUses => [SharedParameters.Path.In(PathSet).At(0), SharedParameters.LiteralPath.In(LiteralPathSet), TypeFilter.In(PathSet, LiteralPathSet), SharedParameters.Os.In(PathSet, LiteralPathSet), SharedParameters.Release.In(PathSet, LiteralPathSet), SharedParameters.Arch.In(PathSet, LiteralPathSet), SharedParameters.Subarch.In(PathSet, LiteralPathSet), SharedParameters.KeepSnapshots, SharedParameters.LockTimeoutSec, SharedParameters.PassThru];
 
     public string? Path => Shared.Get<string?>(SharedParameters.Path);
 
@@ -41,10 +49,7 @@ public sealed class RemoveMaasBootResourceCommand : AsyncPSCmdlet
 
     public string[]? Subarch => Shared.Get<string[]?>(SharedParameters.Subarch);
 
-    /// <summary>Only images or only bootloaders (default: both).</summary>
-    [Parameter(ParameterSetName = PathSet)]
-    [Parameter(ParameterSetName = LiteralPathSet)]
-    public MaasBootResourceType Type { get; set; }
+    public MaasBootResourceType? Type => Shared.Get<MaasBootResourceType?>(TypeFilter);
 
     public int KeepSnapshots => Shared.Get<int>(SharedParameters.KeepSnapshots);
 
@@ -71,7 +76,7 @@ public sealed class RemoveMaasBootResourceCommand : AsyncPSCmdlet
         if (ParameterSetName != InputSet)
         {
             var query = new BootResourceQuery { Os = Os ?? [], Release = Release ?? [], Arch = Arch ?? [], Subarch = Subarch ?? [],
-                Type = MyInvocation.BoundParameters.ContainsKey(nameof(Type)) ? Type : null };
+                Type = Type };
             foreach (var warning in TypoWarnings.For(await UnmatchedBootResourceValues.FindAsync(_tree!, query, [], cancellationToken).ConfigureAwait(false),
                          "boot resource", $"'{_tree}'"))
                 EmitWarning(warning);
