@@ -218,9 +218,65 @@ public sealed partial class SharedParameterTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Shared parameters whose help page may add one paragraph of its own, "For &lt;command&gt;: …",
+    /// after the common text, and why: what they act on differs from command to command.
+    /// </summary>
+    private static readonly Dictionary<string, string> PerCommandNote = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Path"] = "which folder each command works on (a destination, a tree to read, a snapshot)",
+        ["Source"] = "what each command reads from the stream (an index, a mirror base, files to repair)",
+        ["LockTimeoutSec"] = "Test-MaasBootResource takes the lock for -Repair only",
+        ["Proxy"] = "which reads go through it differs between Save-MaasImage and Install-MaasBootloader",
+        ["Force"] = "what is re-checked or replaced: files, archives, links",
+        ["PassThru"] = "which objects are emitted",
+        ["Prune"] = "what is removed: images, bootloaders, blobs",
+        ["Layout"] = "what each layout holds for images and for bootloaders",
+        ["KeepSnapshots"] = "after a removal, a kept snapshot is its undo",
+        ["Os"] = "boot resources include bootloaders, whose os is their name",
+        ["Arch"] = "a bootloader serves more architectures than its own",
+    };
+
+    [Fact]
+    public void Every_page_describes_a_shared_parameter_in_its_one_wording()
+    {
+        var problems = new List<string>();
+        var common = new Dictionary<string, List<(string Command, string Text)>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var use in Parameters().Where(u => SharedParameters.All.ContainsKey(u.Parameter.Name) && !OwnOnPurpose.ContainsKey((u.Command, u.Parameter.Name))))
+        {
+            var definition = SharedParameters.All[use.Parameter.Name];
+            var page = File.ReadAllText(Path.Combine(PowerShellSession.RepoRoot, "docs", "en-US", use.Command + ".md"));
+            var paragraphs = DocDescription().Matches(page).Single(m => m.Groups["name"].Value == definition.Name).Groups["text"].Value
+                .Replace("\r", "", StringComparison.Ordinal).Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var where = $"{use.Command}.md -{definition.Name}";
+            if (paragraphs.Length == 0 || !paragraphs[0].StartsWith(definition.HelpMessage, StringComparison.Ordinal))
+                problems.Add($"{where}: does not start with its help message \"{definition.HelpMessage}\"");
+            if (paragraphs.Length > 0)
+            {
+                if (!common.TryGetValue(definition.Name, out var texts)) common[definition.Name] = texts = [];
+                texts.Add((use.Command, paragraphs[0]));
+            }
+            var notes = paragraphs.Skip(1).ToList();
+            if (notes.Count > 1) problems.Add($"{where}: {notes.Count} paragraphs after the common text; one \"For {use.Command}: …\" at most");
+            if (notes.Count == 1 && !notes[0].StartsWith($"For {use.Command}: ", StringComparison.Ordinal))
+                problems.Add($"{where}: the paragraph after the common text must start \"For {use.Command}: \"");
+            if (notes.Count == 1 && !PerCommandNote.ContainsKey(definition.Name))
+                problems.Add($"{where}: has a note of its own, but -{definition.Name} means the same everywhere (or list why in PerCommandNote)");
+        }
+        foreach (var (name, texts) in common.Where(c => c.Value.Select(t => t.Text).Distinct().Count() > 1))
+            problems.Add($"-{name} is described differently:\n  " + string.Join("\n  ", texts.Select(t => $"{t.Command}: {t.Text}")));
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        Assert.Contains("Path", common.Keys);
+        Assert.Contains("ThrottleLimit", common.Keys);
+    }
+
     private static string YamlField(string yaml, string key) =>
         yaml.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith(key + ":", StringComparison.Ordinal))[(key.Length + 1)..].Trim();
 
     [GeneratedRegex(@"^### -(?<name>\S+)\s*$.*?^```yaml\s*$(?<yaml>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
     private static partial Regex DocEntry();
+
+    /// <summary>A parameter's description: the text between its heading and its yaml block.</summary>
+    [GeneratedRegex(@"^### -(?<name>\S+)[ \t]*\r?\n(?<text>.*?)^```yaml", RegexOptions.Multiline | RegexOptions.Singleline)]
+    private static partial Regex DocDescription();
 }

@@ -102,72 +102,72 @@ public static class SharedParameters
     public const int DefaultLockTimeoutSec = 60;
 
     public static readonly SharedParameter Path = new("Path", typeof(string), null,
-        "The folder to work on. Wildcards allowed; they must match exactly one folder.",
+        "The folder to work on.",
         () => [new SupportsWildcardsAttribute(), new ValidateNotNullOrEmptyAttribute()], mandatory: true);
 
     public static readonly SharedParameter LiteralPath = new("LiteralPath", typeof(string), null,
-        "The folder to work on, taken literally (no wildcards).",
+        "The folder to work on, taken literally: no character is a wildcard, so a name with [ ] needs no escaping.",
         () => [new AliasAttribute("PSPath", "LP"), new ValidateNotNullOrEmptyAttribute()], mandatory: true);
 
     public static readonly SharedParameter Source = new("Source", typeof(string), null,
-        "A stream root or index document: an http(s):// or file:// URL, or a folder.", () => [new ValidateNotNullOrEmptyAttribute()]);
+        "Where the stream is: an http:// or https:// URL, a file:// URL, or a folder.", () => [new ValidateNotNullOrEmptyAttribute()]);
 
     public static readonly SharedParameter Stream = new("Stream", typeof(Engine.Streams.MaasStream[]), null,
-        "Streams from Get-MaasStream.", () => [new AliasAttribute("InputObject")], mandatory: true, fromPipeline: true);
+        "Streams from Get-MaasStream, usually piped.", () => [new AliasAttribute("InputObject")], mandatory: true, fromPipeline: true);
 
     public static readonly SharedParameter CachePath = new("CachePath", typeof(string), null,
-        "Where fetched manifests are kept (default: the per-user cache, ~/.cache/MaasImages/manifests).", () => [new ValidateNotNullOrEmptyAttribute()]);
+        "The folder fetched manifests are kept in.", () => [new ValidateNotNullOrEmptyAttribute()]);
 
     public static readonly SharedParameter ThrottleLimit = new("ThrottleLimit", typeof(int), DefaultThrottleLimit,
-        "How many files are transferred at once.", () => [new ValidateRangeAttribute(1, 64)]);
+        "How many files are transferred at once, from 1 to 64.", () => [new ValidateRangeAttribute(1, 64)]);
 
     public static readonly SharedParameter MaximumRetryCount = new("MaximumRetryCount", typeof(int), DefaultMaximumRetryCount,
-        "Attempts per file after a transient failure (network, stall, 408/429/5xx).", () => [new ValidateRangeAttribute(0, 100)]);
+        "How many more attempts a file gets after a transient failure (a network error, a stall, HTTP 408, 429 or 5xx), from 0 to 100.", () => [new ValidateRangeAttribute(0, 100)]);
 
     public static readonly SharedParameter RetryIntervalSec = new("RetryIntervalSec", typeof(int), DefaultRetryIntervalSec,
-        "First wait between attempts, in seconds, doubled each time (Retry-After wins).", () => [new ValidateRangeAttribute(0, 3600)]);
+        "Seconds to wait before the first retry, from 0 to 3600; the wait doubles with each attempt (with jitter).", () => [new ValidateRangeAttribute(0, 3600)]);
 
     public static readonly SharedParameter StallTimeoutSec = new("StallTimeoutSec", typeof(int), DefaultStallTimeoutSec,
-        "Seconds without a byte before a transfer counts as stalled and is retried.", () => [new ValidateRangeAttribute(1, 86400)]);
+        "Seconds without receiving a byte after which a transfer counts as stalled and is retried, from 1 to 86400.", () => [new ValidateRangeAttribute(1, 86400)]);
 
     public static readonly SharedParameter LockTimeoutSec = new("LockTimeoutSec", typeof(int), DefaultLockTimeoutSec,
-        "Seconds to wait for another run that holds the destination's lock.", () => [new ValidateRangeAttribute(0, 86400)]);
+        "Seconds to wait for another run that holds the lock of the folder, from 0 to 86400; then the command fails with DestinationLocked, having changed nothing.", () => [new ValidateRangeAttribute(0, 86400)]);
 
     public static readonly SharedParameter Proxy = new("Proxy", typeof(Uri), null,
-        "An HTTP proxy (default: HTTP(S)_PROXY / NO_PROXY).", () => []);
+        "An HTTP proxy for the downloads, such as http://proxy.example.com:3128.", () => []);
 
     public static readonly SharedParameter ProxyCredential = new("ProxyCredential", typeof(PSCredential), null,
-        "The account for -Proxy.", () => [new CredentialAttribute()]);
+        "The user name and password for the proxy given by -Proxy.", () => [new CredentialAttribute()]);
 
     public static readonly SharedParameter Force = new("Force", typeof(SwitchParameter), new SwitchParameter(false),
-        "Re-verify or replace what is already there.", () => []);
+        "Re-checks or replaces what is already there instead of trusting it.", () => []);
 
     public static readonly SharedParameter PassThru = new("PassThru", typeof(SwitchParameter), new SwitchParameter(false),
-        "Emit an object per item.", () => []);
+        "Emits one object per item the command handled.", () => []);
 
     public static readonly SharedParameter Prune = new("Prune", typeof(SwitchParameter), new SwitchParameter(false),
-        "Remove what is no longer selected.", () => []);
+        "Removes what this run no longer selects.", () => []);
 
     public static readonly SharedParameter Layout = new("Layout", typeof(SaveLayout), SaveLayout.Rack,
-        "Rack (as a MAAS rack controller) or Mirror (a servable simplestreams tree).", () => []);
+        "How the destination is laid out: Rack (the default), as a MAAS rack controller does, or Mirror, a servable simplestreams mirror.", () => []);
 
     public static readonly SharedParameter KeepSnapshots = new("KeepSnapshots", typeof(int), 0,
-        "Rack: previous snapshots kept besides current after the switch.", () => [new ValidateRangeAttribute(0, 1000)]);
+        "Rack layout: how many previous snapshots to keep besides current after the run, from 0 to 1000.", () => [new ValidateRangeAttribute(0, 1000)]);
 
     public static readonly SharedParameter KeepVersions = new("KeepVersions", typeof(int), 0,
-        "Mirror: the newest versions kept per product (0: no limit).", () => [new ValidateRangeAttribute(0, 1000)]);
+        "Mirror layout: how many versions of each product to keep, from 0 to 1000 (the default, 0, keeps every version).", () => [new ValidateRangeAttribute(0, 1000)]);
 
-    public static readonly SharedParameter Os = Filter("Os", "Operating systems (ubuntu, centos); wildcards allowed.", typeof(OsCompleter));
+    public static readonly SharedParameter Os = Filter("Os", "Operating systems (ubuntu, centos).", typeof(OsCompleter));
 
-    public static readonly SharedParameter Release = Filter("Release", "Codename (jammy) or version number (22.04); wildcards allowed.", typeof(ReleaseCompleter));
+    public static readonly SharedParameter Release = Filter("Release", "Releases, by codename (jammy) or version number (22.04).", typeof(ReleaseCompleter));
 
-    public static readonly SharedParameter Arch = Filter("Arch", "Architectures (amd64, arm64); wildcards allowed.", typeof(ArchCompleter));
+    public static readonly SharedParameter Arch = Filter("Arch", "Architectures (amd64, arm64).", typeof(ArchCompleter));
 
-    public static readonly SharedParameter Subarch = Filter("Subarch", "Subarchitectures, i.e. kernels (ga-24.04, hwe-22.04); wildcards allowed.", typeof(SubarchCompleter));
+    public static readonly SharedParameter Subarch = Filter("Subarch", "Subarchitectures, that is kernels (ga-22.04, hwe-22.04, hwe-24.04-edge; generic for CentOS).", typeof(SubarchCompleter));
 
-    public static readonly SharedParameter Kflavor = Filter("Kflavor", "Kernel flavours (generic, lowlatency); wildcards allowed.", typeof(KflavorCompleter));
+    public static readonly SharedParameter Kflavor = Filter("Kflavor", "Kernel flavours (generic, lowlatency).", typeof(KflavorCompleter));
 
-    public static readonly SharedParameter Label = Filter("Label", "Labels (stable, candidate); wildcards allowed.", typeof(LabelCompleter));
+    public static readonly SharedParameter Label = Filter("Label", "Labels (stable, candidate).", typeof(LabelCompleter));
 
     /// <summary>Every shared parameter, by name.</summary>
     public static IReadOnlyDictionary<string, SharedParameter> All { get; } = typeof(SharedParameters)
