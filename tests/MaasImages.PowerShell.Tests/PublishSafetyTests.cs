@@ -5,7 +5,6 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using MaasImages.Engine.Publishing;
 using MaasImages.Engine.Transfer;
-using MaasImages.PowerShell.Tests.Support;
 
 namespace MaasImages.PowerShell.Tests;
 
@@ -78,7 +77,7 @@ public sealed class PublishSafetyTests(AzuriteServer azurite) : AzuritePublishTe
         var mirror = NewMirror("mirror", SaveNoble);
         var name = NewContainerName();
         var vars = VarsFor(mirror, Azurite.ContainerUri(name));
-        var host = new RecordingHost();
+        var host = new CapturingHost();
         using var session = new PowerShellSession(host);
 
         var whatIf = session.Run($"{Publish} -Prune -WhatIf", vars);
@@ -111,7 +110,7 @@ public sealed class PublishSafetyTests(AzuriteServer azurite) : AzuritePublishTe
         await Container(name).CreateAsync();
         await Container(name).GetBlobClient("stale/old.img").UploadAsync(BinaryData.FromString("old"));
 
-        var refusing = new RecordingHost("No");
+        var refusing = new CapturingHost("No");
         using (var session = new PowerShellSession(refusing))
         {
             var declined = session.Run($"{Publish} -Prune -Confirm", vars);
@@ -123,7 +122,7 @@ public sealed class PublishSafetyTests(AzuriteServer azurite) : AzuritePublishTe
         Assert.Contains("delete 1 blob the mirror", question);
         Assert.Equal(["stale/old.img"], await BlobNames(name));
 
-        var accepting = new RecordingHost("Yes");
+        var accepting = new CapturingHost("Yes");
         using (var session = new PowerShellSession(accepting))
             Assert.Empty(session.Run($"{Publish} -Prune -Confirm", vars).Errors);
         Assert.Single(accepting.Questions);
