@@ -31,19 +31,10 @@ public sealed class GetMaasBootResourceCommand : AsyncPSCmdlet
 
     public string? LiteralPath => Shared.Get<string?>(SharedParameters.LiteralPath);
 
-    public string[]? Os => Shared.Get<string[]?>(SharedParameters.Os);
-
-    public string[]? Release => Shared.Get<string[]?>(SharedParameters.Release);
-
-    public string[]? Arch => Shared.Get<string[]?>(SharedParameters.Arch);
-
-    public string[]? Subarch => Shared.Get<string[]?>(SharedParameters.Subarch);
-
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         var folder = DestinationPaths.Resolve(this, Path, LiteralPath);
-        var query = new BootResourceQuery { Os = Os ?? [], Release = Release ?? [], Arch = Arch ?? [], Subarch = Subarch ?? [],
-            Type = MyInvocation.BoundParameters.ContainsKey(nameof(Type)) ? Type : null };
+        var query = BootResourceFilters.Query(Shared, MyInvocation.BoundParameters.ContainsKey(nameof(Type)) ? Type : null);
         return ListAsync(folder, query, cancellationToken);
     }
 

@@ -41,14 +41,6 @@ public sealed class RemoveMaasBootResourceCommand : AsyncPSCmdlet
 
     public string? LiteralPath => Shared.Get<string?>(SharedParameters.LiteralPath);
 
-    public string[]? Os => Shared.Get<string[]?>(SharedParameters.Os);
-
-    public string[]? Release => Shared.Get<string[]?>(SharedParameters.Release);
-
-    public string[]? Arch => Shared.Get<string[]?>(SharedParameters.Arch);
-
-    public string[]? Subarch => Shared.Get<string[]?>(SharedParameters.Subarch);
-
     public MaasBootResourceType? Type => Shared.Get<MaasBootResourceType?>(TypeFilter);
 
     public int KeepSnapshots => Shared.Get<int>(SharedParameters.KeepSnapshots);
@@ -75,8 +67,7 @@ public sealed class RemoveMaasBootResourceCommand : AsyncPSCmdlet
     {
         if (ParameterSetName != InputSet)
         {
-            var query = new BootResourceQuery { Os = Os ?? [], Release = Release ?? [], Arch = Arch ?? [], Subarch = Subarch ?? [],
-                Type = Type };
+            var query = BootResourceFilters.Query(Shared, Type);
             foreach (var warning in TypoWarnings.For(await UnmatchedBootResourceValues.FindAsync(_tree!, query, [], cancellationToken).ConfigureAwait(false),
                          "boot resource", $"'{_tree}'"))
                 EmitWarning(warning);

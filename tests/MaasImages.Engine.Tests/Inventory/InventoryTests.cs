@@ -109,9 +109,7 @@ public sealed class InventoryTests : ServedSampleTest
     [RealFixtureFact]
     public async Task A_rack_tree_laid_out_by_MAAS_from_the_real_fixtures_is_listed_from_maas_meta_and_the_cache()
     {
-        JsonObject Document(string name) => JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.RealFixtures, name)))!.AsObject();
-        var documents = new[] { Document("simplestreams_centos.json"), Document("simplestreams_ubuntu.3182e1bf.json") };
-        var written = MaasWrittenRackTree.Write(Root, documents, _ => true);
+        var written = MaasWrittenRackTree.WriteFromRealFixtures(Root);
 
         var resources = await Get();
         Assert.Empty(Errors);
@@ -131,7 +129,7 @@ public sealed class InventoryTests : ServedSampleTest
         Assert.Equal(("ubuntu", "jammy", "amd64", "hwe-22.04", "generic", "stable"), (hwe.Os, hwe.Release, hwe.Arch, hwe.Subarch, hwe.Kflavor, hwe.Label));
         var centos = resources.Single(r => r.Release == "centos70");
         Assert.Equal(("centos", "generic"), (centos.Os, centos.Subarch));
-        Assert.Equal("7.0", documents[0]["products"]![centos.ProductName]!["version"]!.ToString());
+        Assert.Equal("7.0", MaasWrittenRackTree.RealDocument("simplestreams_centos.json")["products"]![centos.ProductName]!["version"]!.ToString());
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MaasImages.Engine.Platform;
 using MaasImages.Engine.Tests.Layout;
+using MaasImages.Engine.Tests.Support;
 
 namespace MaasImages.Engine.Tests.Inventory;
 
@@ -18,6 +19,13 @@ internal static class MaasWrittenRackTree
     private static readonly HashSet<string> Served = ["boot-kernel", "boot-initrd", "squashfs", "root-tgz"];
 
     public const string Snapshot = "snapshot-20250724-101530";
+
+    /// <summary>A products document of the real upstream samples (tests that use it are RealFixtureFacts).</summary>
+    public static JsonObject RealDocument(string name) => JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.RealFixtures, name)))!.AsObject();
+
+    /// <summary>The tree MAAS writes from the real CentOS and Ubuntu samples, every product of both.</summary>
+    public static Dictionary<string, (string Version, string Folder, Dictionary<string, string> Files)> WriteFromRealFixtures(string root) =>
+        Write(root, [RealDocument("simplestreams_centos.json"), RealDocument("simplestreams_ubuntu.3182e1bf.json")], _ => true);
 
     /// <summary>Writes the tree under <paramref name="root"/>; returns per product (version, own folder, item sha256 by file name).</summary>
     public static Dictionary<string, (string Version, string Folder, Dictionary<string, string> Files)> Write(string root, IReadOnlyList<JsonObject> documents,

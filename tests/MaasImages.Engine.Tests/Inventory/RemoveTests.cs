@@ -164,9 +164,7 @@ public sealed class RemoveTests : ServedSampleTest
     [RealFixtureFact]
     public async Task A_rack_tree_MAAS_wrote_from_the_real_fixtures_loses_one_release_and_keeps_the_rest_by_inode()
     {
-        JsonObject Document(string name) => JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.RealFixtures, name)))!.AsObject();
-        var documents = new[] { Document("simplestreams_centos.json"), Document("simplestreams_ubuntu.3182e1bf.json") };
-        var written = MaasWrittenRackTree.Write(Root, documents, _ => true);
+        var written = MaasWrittenRackTree.WriteFromRealFixtures(Root);
         var all = await Inventory();
         var release = all.Where(r => r.Os == "ubuntu").Select(r => r.Release).Distinct().Order(StringComparer.Ordinal).First();
         var doomed = all.Where(r => r.Release == release).ToList();

@@ -162,8 +162,7 @@ public sealed class VerifyTests : ServedSampleTest
     [RealFixtureFact]
     public async Task A_tree_MAAS_wrote_is_checked_by_its_cache_names_and_without_a_recorded_source_repair_says_so()
     {
-        JsonObject Document(string name) => JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.RealFixtures, name)))!.AsObject();
-        MaasWrittenRackTree.Write(Root, [Document("simplestreams_ubuntu.json")], p => p.Contains(":24.04:amd64:", StringComparison.Ordinal));
+        MaasWrittenRackTree.Write(Root, [MaasWrittenRackTree.RealDocument("simplestreams_ubuntu.json")], p => p.Contains(":24.04:amd64:", StringComparison.Ordinal));
         // The stand-ins are not the real content: every file is Corrupt against the sha256 its cache name says.
         var checks = await Check();
         Assert.NotEmpty(checks);
