@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using MaasImages.Engine.Formatting;
 using MaasImages.Engine.Transfer;
-using MaasImages.PowerShell.Tests.Support;
 using MaasImages.TestServer;
 
 namespace MaasImages.PowerShell.Tests;
@@ -106,7 +105,7 @@ public sealed class RunEndingTests() : ServedSampleTests("maasimages-ending-")
     [Fact]
     public void A_declined_confirmation_says_the_run_did_nothing()
     {
-        using var session = new PowerShellSession(new RecordingHost("No"));
+        using var session = new PowerShellSession(new CapturingHost("No"));
         using var ps = Invoke(session, Install + " -Confirm -Verbose");
         Assert.Equal("Install-MaasBootloader (Rack) did nothing: the confirmation was declined.", SummaryLine(ps));
         Assert.True(NothingFetched);
