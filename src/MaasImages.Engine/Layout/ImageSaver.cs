@@ -57,12 +57,8 @@ public static class ImageSaver
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(options);
         EnsureSafeNames(images, options);
-        Platform.DestinationCheck.Ensure(options.Destination);
-        return Platform.IoFailures.Guard(options.Destination, () =>
-        {
-            LayoutJob.RefuseStaleMetadata(options, images);
-            return options.Layout == SaveLayout.Rack ? new RackLayout(images, options).Summary() : new MirrorLayout(images, options, MaasContentKind.Images).Summary();
-        });
+        return LayoutJob.Plan(options, images,
+            () => options.Layout == SaveLayout.Rack ? new RackLayout(images, options).Summary() : new MirrorLayout(images, options, MaasContentKind.Images).Summary());
     }
 
     /// <summary>

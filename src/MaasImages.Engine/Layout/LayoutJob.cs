@@ -30,6 +30,20 @@ internal static class LayoutJob
         if (options.Layout == SaveLayout.Rack) RackMetadataDates.EnsureNotStale(options.Destination, images, options.Force);
     }
 
+    /// <summary>
+    /// What a save would do (-WhatIf): the checks a real run makes before its lock, then the
+    /// layout's summary. Reads the destination, changes nothing.
+    /// </summary>
+    public static SavePlanSummary Plan(SaveOptions options, IReadOnlyList<MaasImageVersion> images, Func<SavePlanSummary> summary)
+    {
+        DestinationCheck.Ensure(options.Destination);
+        return IoFailures.Guard(options.Destination, () =>
+        {
+            RefuseStaleMetadata(options, images);
+            return summary();
+        });
+    }
+
     /// <remarks>
     /// I/O failures on the destination end the run with a stable id (DestinationNotWritable,
     /// InsufficientDiskSpace) instead of a raw exception; what is on disk stays consistent

@@ -32,14 +32,9 @@ public static class BootloaderInstaller
         ArgumentNullException.ThrowIfNull(bootloaders);
         ArgumentNullException.ThrowIfNull(options);
         EnsureSafeNames(bootloaders, options);
-        Platform.DestinationCheck.Ensure(options.Destination);
-        return Platform.IoFailures.Guard(options.Destination, () =>
-        {
-            LayoutJob.RefuseStaleMetadata(options, bootloaders);
-            return options.Layout == SaveLayout.Rack
-                ? new BootloaderRackLayout(bootloaders, options, ArchiveLimits.Default).Summary()
-                : new MirrorLayout(bootloaders, options, MaasContentKind.Bootloaders).Summary();
-        });
+        return LayoutJob.Plan(options, bootloaders, () => options.Layout == SaveLayout.Rack
+            ? new BootloaderRackLayout(bootloaders, options, ArchiveLimits.Default).Summary()
+            : new MirrorLayout(bootloaders, options, MaasContentKind.Bootloaders).Summary());
     }
 
     /// <summary>
