@@ -18,15 +18,7 @@ public sealed class TransferPromiseTests : IAsyncLifetime
     private StreamServer _server = null!;
     private string _sha256 = "";
 
-    public async Task InitializeAsync()
-    {
-        var bytes = new byte[Size];
-        new Random(7).NextBytes(bytes);
-        Directory.CreateDirectory(Path.Combine(_served.Root, "images"));
-        await File.WriteAllBytesAsync(Path.Combine(_served.Root, "images", "squashfs"), bytes);
-        _sha256 = Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
-        _server = await StreamServer.StartAsync(_served.Root);
-    }
+    public async Task InitializeAsync() => (_server, _sha256) = await ServedRandomFile.StartAsync(_served.Root, Size, seed: 7);
 
     public async Task DisposeAsync()
     {
