@@ -103,4 +103,18 @@ public sealed class CmdletPromiseTests() : ServedSampleTests("maasimages-promise
         var cached = Path.Combine(Destination, "cache", Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(served)).ToLowerInvariant());
         Assert.True(File.Exists(cached), "the cache keeps its copy"); // on another file system: the snapshot's file is a copy
     }
+
+    [Fact]
+    public void A_rack_tree_uses_no_name_with_a_colon_so_it_can_live_on_NTFS()
+    {
+        // about_MaasImages: "The rack layout never uses these names, so it works on NTFS."
+        var result = Session.Run($"{JammyLatest} | Save-MaasImage -Path $dest; Install-MaasBootloader -Source $url -Keyring $keyring -Path $dest; " +
+            "Get-MaasImageVersion -Source $url -Keyring $keyring -Release noble -Arch amd64 -Latest | Save-MaasImage -Path $dest -KeepSnapshots 1", Vars);
+        Assert.Empty(result.Errors);
+        var names = Directory.GetFileSystemEntries(Destination, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Select(p => Path.GetRelativePath(Destination, p)).ToList();
+        Assert.Contains(names, n => n.StartsWith(".maasimages-", StringComparison.Ordinal)); // the module's own records are looked at too
+        Assert.True(File.Exists(Path.Combine(Destination, "current", "bootx64.efi")));
+        Assert.DoesNotContain(names, n => n.Contains(':', StringComparison.Ordinal));
+    }
 }

@@ -30,13 +30,18 @@ public static class HttpClientProvider
     /// </summary>
     public static void Use(HttpClient client) => Ambient.Value = client;
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Uri, string?), HttpClient> ProxiedClients = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Uri, string?, string?, string?), HttpClient> ProxiedClients = new();
 
-    /// <summary>The client for an explicit proxy (-Proxy/-ProxyCredential); one per proxy and user for the session.</summary>
+    /// <summary>
+    /// The client for an explicit proxy (-Proxy/-ProxyCredential); one per proxy and credential for
+    /// the session. The password is part of the key: a run again with a corrected password must not
+    /// get the client that keeps sending the first one.
+    /// </summary>
     public static HttpClient ForProxy(Uri? proxy, NetworkCredential? credential)
     {
         if (proxy is null) return Shared;
-        return ProxiedClients.GetOrAdd((proxy, credential?.UserName), _ => Create(new WebProxy(proxy) { Credentials = credential }));
+        return ProxiedClients.GetOrAdd((proxy, credential?.UserName, credential?.Password, credential?.Domain),
+            _ => Create(new WebProxy(proxy) { Credentials = credential }));
     }
 
     internal static string UserAgent { get; } =

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using MaasImages.Engine.Errors;
 using MaasImages.Engine.Tests.Support;
 using MaasImages.Engine.Transfer;
 using MaasImages.TestServer;
@@ -8,7 +9,8 @@ namespace MaasImages.Engine.Tests.Transfer;
 
 /// <summary>
 /// README promises of the download engine not shown elsewhere: progress is reported at most four
-/// times a second (the bar of a multi-GB download must not flood the host).
+/// times a second (the bar of a multi-GB download must not flood the host); 408 and any 5xx are
+/// retried, 401 is not (503/429 with Retry-After, 403 and 404: TransferEngineTests).
 /// </summary>
 public sealed class TransferPromiseTests : IAsyncLifetime
 {
@@ -46,5 +48,31 @@ public sealed class TransferPromiseTests : IAsyncLifetime
         // Ticks every 250 ms at most (however late the machine runs them), plus the closing report.
         var allowed = (int)(elapsed.TotalMilliseconds / 250) + 1;
         Assert.True(reports.Count <= allowed, $"{reports.Count} progress reports in {elapsed.TotalMilliseconds:F0} ms (at most {allowed})");
+    }
+
+    private DownloadItem Item() =>
+        new(new Uri(_server.BaseUri, "images/squashfs"), _sha256, Size, Path.Combine(_target.Root, "cache", _sha256), "images/squashfs");
+
+    [Theory]
+    [InlineData(408)]
+    [InlineData(500)]
+    [InlineData(502)]
+    [InlineData(504)]
+    public async Task Request_timeouts_and_server_errors_are_retried(int status)
+    {
+        _server.Faults.Add("images/squashfs", Fault.Status(status));
+        var result = Assert.Single(await new TransferEngine(Options, new RecordingObserver()).RunAsync([Item()], CancellationToken.None));
+        Assert.Equal(2, result.Attempts);
+        Assert.Equal(_sha256, Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Item().Destination))).ToLowerInvariant());
+    }
+
+    [Fact]
+    public async Task Unauthorized_is_not_retried()
+    {
+        _server.Faults.Add("images/squashfs", Fault.Status(401), count: -1);
+        var error = await Assert.ThrowsAsync<DownloadFailedException>(() => new TransferEngine(Options, new RecordingObserver()).RunAsync([Item()], CancellationToken.None));
+        Assert.Contains("401", error.Message, StringComparison.Ordinal);
+        Assert.Single(_server.Requests);
+        Assert.False(File.Exists(Item().Destination));
     }
 }
