@@ -117,4 +117,26 @@ public sealed class CmdletPromiseTests() : ServedSampleTests("maasimages-promise
         Assert.True(File.Exists(Path.Combine(Destination, "current", "bootx64.efi")));
         Assert.DoesNotContain(names, n => n.Contains(':', StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("Get-MaasStream -Source $url -Keyring $keyring", "*index.sjson")]
+    [InlineData("Get-MaasImageVersion -Source $url -Keyring $keyring", "*v3:download.sjson")]
+    public async Task Ctrl_C_stops_a_metadata_read_promptly(string script, string held)
+    {
+        // The document is held for ever after its first bytes: a stop that does not cancel the read
+        // lasts until the 5-minute metadata timeout. Waits for the state (the read reached the hold),
+        // not for a time; 60 s tells the two apart with room for a loaded machine.
+        var never = new TaskCompletionSource();
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Server.Faults.Add(held, Fault.Hold(100, never.Task, reached));
+        using var ps = Session.Create(script, Vars);
+        var run = ps.BeginInvoke();
+        await reached.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Factory.FromAsync(ps.BeginStop(null, null), ps.EndStop);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"stopping took {watch.Elapsed}");
+        Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+        Assert.True(run.IsCompleted);
+        never.SetResult();
+    }
 }
