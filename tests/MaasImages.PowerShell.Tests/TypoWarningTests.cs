@@ -18,6 +18,7 @@ public sealed class TypoWarningTests() : ServedSampleTests("maasimages-typo-")
     [InlineData("-Os ubunt", "-Os 'ubunt'", "did you mean ubuntu?")]
     [InlineData("-Kflavor lowlatancy", "-Kflavor 'lowlatancy'", "did you mean lowlatency?")]
     [InlineData("-Label stabel", "-Label 'stabel'", "did you mean stable?")]
+    [InlineData("-VersionName 20250781", "-VersionName '20250781'", "did you mean 20250701 or 20250718?")]
     public void A_value_no_product_has_is_a_warning_with_the_closest_known_values(string filters, string names, string hint)
     {
         var result = Session.Run($"Get-MaasImageVersion -Source $sample -Keyring $keyring {filters}; $?", Sample);
@@ -43,6 +44,7 @@ public sealed class TypoWarningTests() : ServedSampleTests("maasimages-typo-")
     [InlineData("-Release jam*x")] // a wildcard that matches nothing is a question, not a typo
     [InlineData("-Release JAMMY -Arch ARM64")] // the filters ignore case, so does the check
     [InlineData("-Release 22.04 -Subarch hwe-24.04")] // each value exists; only their combination selects nothing
+    [InlineData("-Release 24.04 -VersionName 20240604_01")] // a CentOS version's name: known, though no noble version has it
     public void Wildcards_other_case_and_empty_combinations_warn_nothing(string filters)
     {
         var result = Session.Run($"Get-MaasImageVersion -Source $sample -Keyring $keyring {filters}", Sample);

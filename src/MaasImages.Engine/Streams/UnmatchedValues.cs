@@ -114,6 +114,8 @@ public static class ImageCriteria
         ("Subarch", ["subarch"], q => q.Subarch),
         ("Kflavor", ["kflavor"], q => q.Kflavor),
         ("Label", ["label"], q => q.Label),
+        // A version's name is the key of its entry under "versions", not one of its properties.
+        ("VersionName", [], q => q.VersionName),
     ];
 
     /// <summary>A finder for the literal values of <paramref name="query"/>; feed it every products document read.</summary>
@@ -131,7 +133,10 @@ public static class ImageCriteria
         foreach (var product in catalog.Products)
             foreach (var version in product.Versions)
                 foreach (var (criterion, keys, _) in wanted)
+                {
+                    if (keys.Length == 0) finder.Observe(criterion, version.Name);
                     foreach (var key in keys)
                         finder.Observe(criterion, version.Props.Get(key));
+                }
     }
 }
