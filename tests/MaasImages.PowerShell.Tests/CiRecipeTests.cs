@@ -20,7 +20,7 @@ public sealed class CiRecipeTests : IDisposable
     private readonly PowerShellSession _session = new();
     private readonly Lazy<Dictionary<string, ModuleCommand>> _commands;
 
-    public CiRecipeTests() => _commands = new(LoadModuleCommands);
+    public CiRecipeTests() => _commands = new(() => ModuleCommand.Load(_session));
 
     public void Dispose() => _session.Dispose();
 
@@ -290,13 +290,6 @@ public sealed class CiRecipeTests : IDisposable
 
     private sealed record Script(string Step, ScriptBlockAst Ast);
 
-    /// <summary>A parameter set: its parameters (common ones included) and whether one of them takes pipeline input.</summary>
-    private sealed record ParameterSet(IReadOnlySet<string> Parameters, bool TakesPipeline);
-
-    /// <summary>A command: every parameter name and alias with its type, the parameter each names, its sets, and its output type.</summary>
-    private sealed record ModuleCommand(string Name, IReadOnlyDictionary<string, Type?> Parameters, IReadOnlyDictionary<string, string> Canonical,
-        IReadOnlyList<ParameterSet> Sets, Type? Output);
-
     private static YamlMappingNode Load(string recipe)
     {
         var yaml = new YamlStream();
@@ -413,54 +406,5 @@ public sealed class CiRecipeTests : IDisposable
         return index + 1 < call.CommandElements.Count && call.CommandElements[index + 1] is not CommandParameterAst
             ? call.CommandElements[index + 1]
             : null;
-    }
-
-    /// <summary>The module's commands (aliases resolved) with every parameter name and alias, their parameter sets and output type.</summary>
-    private Dictionary<string, ModuleCommand> LoadModuleCommands()
-    {
-        var result = _session.Run("""
-            Get-Command -Module MaasImages | ForEach-Object {
-                $command = if ($_.CommandType -eq 'Alias') { $_.ResolvedCommand } else { $_ }
-                [pscustomobject]@{
-                    Name       = $_.Name
-                    Resolved   = $command.Name
-                    Output     = @($command.OutputType | ForEach-Object Name)[0]
-                    Parameters = @($command.Parameters.Values | ForEach-Object {
-                        $parameter = $_
-                        foreach ($n in @($_.Name) + @($_.Aliases)) { [pscustomobject]@{ Name = $n; Canonical = $parameter.Name; Type = $parameter.ParameterType } }
-                    })
-                    Sets       = @($command.ParameterSets | ForEach-Object {
-                        [pscustomobject]@{
-                            Parameters    = [string[]] @($_.Parameters | ForEach-Object Name)
-                            TakesPipeline = [bool] @($_.Parameters | Where-Object { $_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName }).Count
-                        }
-                    })
-                }
-            }
-            """);
-        Assert.Empty(result.Errors);
-        var commands = new Dictionary<string, ModuleCommand>(StringComparer.OrdinalIgnoreCase);
-        foreach (var item in result.Output)
-        {
-            var parameters = new Dictionary<string, Type?>(StringComparer.OrdinalIgnoreCase);
-            var canonical = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var p in (object[])item.Properties["Parameters"].Value)
-            {
-                var parameter = (PSObject)p;
-                var type = parameter.Properties["Type"].Value as Type;
-                if (type is not null && Nullable.GetUnderlyingType(type) is { } underlying) type = underlying;
-                var name = (string)parameter.Properties["Name"].Value;
-                parameters[name] = type;
-                canonical[name] = (string)parameter.Properties["Canonical"].Value;
-            }
-            var sets = ((object[])item.Properties["Sets"].Value).Cast<PSObject>()
-                .Select(set => new ParameterSet(((string[])set.Properties["Parameters"].Value).ToHashSet(StringComparer.OrdinalIgnoreCase), (bool)set.Properties["TakesPipeline"].Value))
-                .ToList();
-            // The module loads the engine in its own context: its output types are looked up in the engine this test references.
-            var output = item.Properties["Output"].Value?.ToString() is { Length: > 0 } typeName ? typeof(MaasImages.Engine.Streams.MaasStream).Assembly.GetType(typeName) : null;
-            commands[(string)item.Properties["Name"].Value] = new ModuleCommand((string)item.Properties["Resolved"].Value, parameters, canonical, sets, output);
-        }
-        Assert.Contains("Save-MaasImage", commands.Keys);
-        return commands;
     }
 }

@@ -17,9 +17,9 @@ public sealed partial class ReadmePromiseTests : IDisposable
     private static readonly string About = Path.Combine(PowerShellSession.RepoRoot, "docs", "en-US", "about_MaasImages.help.md");
 
     private readonly PowerShellSession _session = new();
-    private readonly Lazy<Dictionary<string, Command>> _commands;
+    private readonly Lazy<Dictionary<string, ModuleCommand>> _commands;
 
-    public ReadmePromiseTests() => _commands = new(LoadCommands);
+    public ReadmePromiseTests() => _commands = new(() => ModuleCommand.Load(_session));
 
     public void Dispose() => _session.Dispose();
 
@@ -50,7 +50,7 @@ public sealed partial class ReadmePromiseTests : IDisposable
                 var used = new List<string>();
                 foreach (var parameter in call.CommandElements.OfType<CommandParameterAst>())
                 {
-                    if (command.Canonical(parameter.ParameterName) is { } canonical) used.Add(canonical);
+                    if (command.Resolve(parameter.ParameterName) is { } canonical) used.Add(canonical);
                     else problems.Add($"{command.Name} has no parameter -{parameter.ParameterName}: {call.Extent.Text}");
                 }
                 var piped = call.Parent is PipelineAst pipeline && pipeline.PipelineElements.IndexOf(call) > 0;
@@ -87,7 +87,7 @@ public sealed partial class ReadmePromiseTests : IDisposable
                 : ParameterToken().Matches(body).Select(m => (command, m.Groups["name"].Value));
             foreach (var (called, parameter) in uses)
             {
-                if (called.Canonical(parameter) is null)
+                if (called.Resolve(parameter) is null)
                     problems.Add($"{called.Name} has no parameter -{parameter}: `{body}`");
             }
         }
@@ -181,7 +181,7 @@ public sealed partial class ReadmePromiseTests : IDisposable
         return text[start..(end < 0 ? text.Length : end)];
     }
 
-    private bool IsOurs(string name, out Command command) => _commands.Value.TryGetValue(name, out command!);
+    private bool IsOurs(string name, out ModuleCommand command) => _commands.Value.TryGetValue(name, out command!);
 
     [GeneratedRegex(@"^```(?<lang>\w*)\r?\n(?<body>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
     private static partial Regex FencedBlock();
@@ -191,67 +191,4 @@ public sealed partial class ReadmePromiseTests : IDisposable
 
     [GeneratedRegex(@"(?<![\w-])-(?<name>[A-Z][A-Za-z]+)")]
     private static partial Regex ParameterToken();
-
-    // ---- the module's commands ----
-
-    private sealed record ParameterSet(IReadOnlySet<string> Parameters, bool TakesPipeline, int Positions);
-
-    private sealed record Command(string Name, IReadOnlyDictionary<string, string> Names, IReadOnlySet<string> Switches, IReadOnlyList<ParameterSet> Sets)
-    {
-        /// <summary>True when <paramref name="element"/> is the value of the parameter before it (not a positional value).</summary>
-        public bool IsArgument(CommandAst call, CommandElementAst element)
-        {
-            var index = call.CommandElements.IndexOf(element);
-            return index > 0 && call.CommandElements[index - 1] is CommandParameterAst { Argument: null } parameter
-                && !(Canonical(parameter.ParameterName) is { } name && Switches.Contains(name))
-                && !CommonSwitches.Contains(parameter.ParameterName);
-        }
-
-        private static readonly HashSet<string> CommonSwitches = new(StringComparer.OrdinalIgnoreCase) { "WhatIf", "Confirm", "Verbose", "Debug", "PassThru" };
-
-        /// <summary>The parameter a name or alias (or a unique prefix of one) means, or null.</summary>
-        public string? Canonical(string used)
-        {
-            if (Names.TryGetValue(used, out var exact)) return exact;
-            var matches = Names.Where(n => n.Key.StartsWith(used, StringComparison.OrdinalIgnoreCase)).Select(n => n.Value).Distinct().ToList();
-            return matches.Count == 1 ? matches[0] : null;
-        }
-    }
-
-    private Dictionary<string, Command> LoadCommands()
-    {
-        var result = _session.Run("""
-            Get-Command -Module MaasImages | ForEach-Object {
-                $command = if ($_.CommandType -eq 'Alias') { $_.ResolvedCommand } else { $_ }
-                [pscustomobject]@{
-                    Name     = $_.Name
-                    Resolved = $command.Name
-                    Names    = @($command.Parameters.Values | ForEach-Object { $p = $_; foreach ($n in @($p.Name) + @($p.Aliases)) { "$n=$($p.Name)" } })
-                    Switches = @($command.Parameters.Values | Where-Object SwitchParameter | ForEach-Object Name)
-                    Sets     = @($command.ParameterSets | ForEach-Object {
-                        [pscustomobject]@{
-                            Parameters    = [string[]] @($_.Parameters | ForEach-Object Name)
-                            TakesPipeline = [bool] @($_.Parameters | Where-Object { $_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName }).Count
-                            Positions     = @($_.Parameters | Where-Object Position -GE 0).Count
-                        }
-                    })
-                }
-            }
-            """);
-        Assert.Empty(result.Errors);
-        var commands = new Dictionary<string, Command>(StringComparer.OrdinalIgnoreCase);
-        foreach (var item in result.Output)
-        {
-            var names = ((object[])item.Properties["Names"].Value).Select(o => o.ToString()!.Split('=', 2))
-                .ToDictionary(p => p[0], p => p[1], StringComparer.OrdinalIgnoreCase);
-            var switches = ((object[])item.Properties["Switches"].Value).Select(o => o.ToString()!).ToHashSet(StringComparer.OrdinalIgnoreCase);
-            var sets = ((object[])item.Properties["Sets"].Value).Cast<PSObject>()
-                .Select(set => new ParameterSet(((string[])set.Properties["Parameters"].Value).ToHashSet(StringComparer.OrdinalIgnoreCase),
-                    (bool)set.Properties["TakesPipeline"].Value, (int)set.Properties["Positions"].Value))
-                .ToList();
-            commands[(string)item.Properties["Name"].Value] = new Command((string)item.Properties["Resolved"].Value, names, switches, sets);
-        }
-        Assert.Contains("Save-MaasImage", commands.Keys);
-        return commands;
-    }
 }
