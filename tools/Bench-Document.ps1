@@ -150,18 +150,8 @@ try {
         $names = [BenchProductsDocument]::Write($body, [long] $mb * 1MB, [ref] $versions)
         $signed = Join-Path $v1 'com.ubuntu.maas:stable:v3:download.sjson'
         Invoke-Checked gpg @('--batch', '--yes', '--digest-algo', 'SHA512', '--output', $signed, '--clearsign', $body)
-        $index = [ordered]@{
-            format  = 'index:1.0'
-            index   = [ordered]@{
-                'com.ubuntu.maas:stable:v3:download' = [ordered]@{
-                    datatype = 'image-ids'; format = 'products:1.0'; path = 'streams/v1/com.ubuntu.maas:stable:v3:download.sjson'
-                    products = $names; updated = 'Thu, 24 Jul 2025 08:01:49 +0000'
-                }
-            }
-            updated = 'Thu, 24 Jul 2025 08:01:49 +0000'
-        }
         $indexJson = Join-Path $WorkFolder "index-$mb.json"
-        $index | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $indexJson
+        ConvertTo-BenchIndexJson $names 'streams/v1/com.ubuntu.maas:stable:v3:download.sjson' | Set-Content -LiteralPath $indexJson
         Invoke-Checked gpg @('--batch', '--yes', '--digest-algo', 'SHA512', '--output', (Join-Path $v1 'index.sjson'), '--clearsign', $indexJson)
         $size = (Get-Item -LiteralPath $signed).Length
         Write-Host ("    {0:N1} MB signed, {1:N0} image versions" -f ($size / 1MB), $versions)

@@ -78,17 +78,7 @@ function New-BigStream {
     $null = $sb.Append("`n },`n `"updated`": `"Thu, 24 Jul 2025 08:01:49 +0000`"`n}`n")
     $products = Join-Path $v1 'com.ubuntu.maas:stable:v3:download.json'
     [System.IO.File]::WriteAllText($products, $sb.ToString())
-    $index = [ordered]@{
-        format  = 'index:1.0'
-        index   = [ordered]@{
-            'com.ubuntu.maas:stable:v3:download' = [ordered]@{
-                datatype = 'image-ids'; format = 'products:1.0'; path = 'streams/v1/com.ubuntu.maas:stable:v3:download.json'
-                products = $names; updated = 'Thu, 24 Jul 2025 08:01:49 +0000'
-            }
-        }
-        updated = 'Thu, 24 Jul 2025 08:01:49 +0000'
-    }
-    $index | ConvertTo-Json -Depth 5 | Set-Content (Join-Path $v1 'index.json')
+    ConvertTo-BenchIndexJson $names 'streams/v1/com.ubuntu.maas:stable:v3:download.json' | Set-Content (Join-Path $v1 'index.json')
     [pscustomobject]@{ Products = $products; Count = $names.Count * 40 }
 }
 

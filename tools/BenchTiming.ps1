@@ -1,7 +1,22 @@
-# The timing both listing benchmarks share (dot-sourced by tools/Bench.ps1 and tools/Bench-Document.ps1):
-# python3 json.load of a document as the baseline, and a listing in a fresh `dotnet pwsh`, measured
+# What both listing benchmarks share (dot-sourced by tools/Bench.ps1 and tools/Bench-Document.ps1): the
+# synthesised stream's index document, and the timing: python3 json.load of a document as the baseline, and a listing in a fresh `dotnet pwsh`, measured
 # in turns (python3, pwsh, python3, pwsh, ...) so both see the same machine; each ratio is taken
 # pair by pair and the median of those is reported.
+
+# The index document of a synthesised stream with one products document at $ProductsPath
+# (relative to the stream root) listing $Names, as JSON text.
+function ConvertTo-BenchIndexJson([string[]] $Names, [string] $ProductsPath) {
+    [ordered]@{
+        format  = 'index:1.0'
+        index   = [ordered]@{
+            'com.ubuntu.maas:stable:v3:download' = [ordered]@{
+                datatype = 'image-ids'; format = 'products:1.0'; path = $ProductsPath
+                products = $Names; updated = 'Thu, 24 Jul 2025 08:01:49 +0000'
+            }
+        }
+        updated = 'Thu, 24 Jul 2025 08:01:49 +0000'
+    } | ConvertTo-Json -Depth 5
+}
 
 function Get-Median([double[]] $Samples) { ($Samples | Sort-Object)[[int][math]::Floor($Samples.Count / 2)] }
 
