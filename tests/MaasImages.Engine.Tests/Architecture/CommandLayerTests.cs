@@ -48,7 +48,7 @@ public sealed partial class CommandLayerTests
     [Fact]
     public void No_command_touches_the_file_system_itself()
     {
-        var files = Directory.EnumerateFiles(CommandsRoot, "*.cs", SearchOption.AllDirectories).ToList();
+        var files = RepoPaths.SourceFiles(CommandsRoot).ToList();
         Assert.True(files.Count >= 14, $"only {files.Count} command sources found under {CommandsRoot}");
         var problems = files.Select(CSharpSource.Read)
             .SelectMany(f => Violations(f).Distinct().Select(v => $"{Path.GetRelativePath(CommandsRoot, f.Path)}: {v}"))

@@ -18,8 +18,7 @@ public sealed partial class EngineTextTests
     public void No_engine_text_names_a_cmdlet_parameter()
     {
         var root = Path.Combine(RepoPaths.Root, "src", "MaasImages.Engine");
-        var found = Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
-            .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+        var found = RepoPaths.SourceFiles(root)
             .Select(CSharpSource.Read)
             .SelectMany(f => f.Strings.Where(s => ParameterName().IsMatch(s)).Select(s => $"{Path.GetRelativePath(root, f.Path)}: \"{s}\""))
             .ToList();

@@ -84,9 +84,7 @@ public sealed partial class ErrorIdPromiseTests
 
     private static IEnumerable<string> Sources() =>
         new[] { "MaasImages.Engine", "MaasImages.PowerShell" }
-            .SelectMany(project => Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "src", project), "*.cs", SearchOption.AllDirectories))
-            .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-                && !p.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+            .SelectMany(project => RepoPaths.SourceFiles(Path.Combine(RepoPaths.Root, "src", project)));
 
     [GeneratedRegex(@"`([A-Za-z$_.]+)`")]
     private static partial Regex Backticked();

@@ -33,9 +33,7 @@ public sealed partial class LayerTests
     private static string EngineRoot => Path.Combine(RepoPaths.Root, "src", "MaasImages.Engine");
 
     private static Dictionary<string, List<CSharpSource>> SourcesByFolder() =>
-        Directory.EnumerateFiles(EngineRoot, "*.cs", SearchOption.AllDirectories)
-            .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-                        && !p.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+        RepoPaths.SourceFiles(EngineRoot)
             .GroupBy(p => Path.GetRelativePath(EngineRoot, p).Split(Path.DirectorySeparatorChar)[0], StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(CSharpSource.Read).ToList(), StringComparer.Ordinal);
 

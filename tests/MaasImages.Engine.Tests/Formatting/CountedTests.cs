@@ -23,8 +23,7 @@ public sealed class CountedTests
         // "(s)" reads as "1 file(s)": every count uses Counted.Of or words chosen by the count.
         var source = Path.Combine(RepoPaths.Root, "src");
         var bracketed = new System.Text.RegularExpressions.Regex(@"(?<!http)\(s\)");
-        var offenders = Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories)
-            .Where(file => !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+        var offenders = RepoPaths.SourceFiles(source)
             .SelectMany(file => File.ReadLines(file).Select((line, index) => (file, line, index)))
             .Where(l => !l.line.TrimStart().StartsWith("//", StringComparison.Ordinal) && bracketed.IsMatch(l.line))
             .Select(l => $"{Path.GetRelativePath(source, l.file)}:{l.index + 1}: {l.line.Trim()}")

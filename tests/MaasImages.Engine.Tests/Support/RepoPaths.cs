@@ -13,6 +13,12 @@ public static class RepoPaths
             ? custom
             : Path.GetFullPath(Path.Combine(Root, "..", "shared", "fixtures", "real"));
 
+    /// <summary>The C# sources under <paramref name="folder"/>, the build output (obj/, bin/) left out.</summary>
+    public static IEnumerable<string> SourceFiles(string folder) =>
+        Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
+            .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !p.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
