@@ -103,19 +103,19 @@ public sealed class UnmatchedValueFinder
     }
 }
 
-/// <summary>The typed criteria of <see cref="ImageQuery"/> and the version properties each one matches.</summary>
+/// <summary>The typed criteria of <see cref="ImageQuery"/> and the values of a version each one matches.</summary>
 public static class ImageCriteria
 {
-    private static readonly (string Criterion, string[] Keys, Func<ImageQuery, IReadOnlyList<string>> Values)[] All =
+    private static readonly (string Criterion, Func<CatalogVersion, IEnumerable<string?>> Has, Func<ImageQuery, IReadOnlyList<string>> Values)[] All =
     [
-        ("Os", ["os"], q => q.Os),
-        ("Release", ["release", "version"], q => q.Release),
-        ("Arch", ["arch"], q => q.Arch),
-        ("Subarch", ["subarch"], q => q.Subarch),
-        ("Kflavor", ["kflavor"], q => q.Kflavor),
-        ("Label", ["label"], q => q.Label),
+        ("Os", v => [v.Props.Get("os")], q => q.Os),
+        ("Release", v => [v.Props.Get("release"), v.Props.Get("version")], q => q.Release),
+        ("Arch", v => [v.Props.Get("arch")], q => q.Arch),
+        ("Subarch", v => [v.Props.Get("subarch")], q => q.Subarch),
+        ("Kflavor", v => [v.Props.Get("kflavor")], q => q.Kflavor),
+        ("Label", v => [v.Props.Get("label")], q => q.Label),
         // A version's name is the key of its entry under "versions", not one of its properties.
-        ("VersionName", [], q => q.VersionName),
+        ("VersionName", v => [v.Name], q => q.VersionName),
     ];
 
     /// <summary>A finder for the literal values of <paramref name="query"/>; feed it every products document read.</summary>
@@ -132,11 +132,8 @@ public static class ImageCriteria
         var wanted = All.Where(c => finder.Criteria.Contains(c.Criterion, StringComparer.Ordinal)).ToArray();
         foreach (var product in catalog.Products)
             foreach (var version in product.Versions)
-                foreach (var (criterion, keys, _) in wanted)
-                {
-                    if (keys.Length == 0) finder.Observe(criterion, version.Name);
-                    foreach (var key in keys)
-                        finder.Observe(criterion, version.Props.Get(key));
-                }
+                foreach (var (criterion, has, _) in wanted)
+                    foreach (var value in has(version))
+                        finder.Observe(criterion, value);
     }
 }
